@@ -1,0 +1,81 @@
+package org.sparsetrain.training.nn;
+
+import java.util.Arrays;
+
+/** A dense linear layer, weights row-major {@code w[r * in + c]}; the reference for sparse layers. */
+public final class DenseLinear implements Layer {
+  private final int in;
+  private final int out;
+  private final float[] w;
+  private final float[] bias;
+
+  public DenseLinear(int in, int out, float[] w, float[] bias) {
+    if (in <= 0 || out <= 0) {
+      throw new IllegalArgumentException("layer size must be positive, got " + in + "x" + out);
+    }
+    if (w.length != in * out || bias.length != out) {
+      throw new IllegalArgumentException("dense layer " + in + "x" + out + " given " + w.length + " weights, " + bias.length + " biases");
+    }
+    this.in = in;
+    this.out = out;
+    this.w = w;
+    this.bias = bias;
+  }
+
+  @Override public int inFeatures() { return in; }
+  @Override public int outFeatures() { return out; }
+  @Override public int nnz() { return in * out; }
+  @Override public float[] values() { return w; }
+  @Override public float[] bias() { return bias; }
+  @Override public boolean isSparse() { return false; }
+
+  @Override
+  public int[] rowPtr() {
+    int[] rp = new int[out + 1];
+    for (int r = 0; r <= out; r++) {
+      rp[r] = r * in;
+    }
+    return rp;
+  }
+
+  @Override
+  public int[] colIdx() {
+    int[] ci = new int[in * out];
+    for (int k = 0; k < ci.length; k++) {
+      ci[k] = k % in;
+    }
+    return ci;
+  }
+
+  @Override
+  public void forward(float[] x, int batch, float[] y) {
+    for (int r = 0; r < out; r++) {
+      int yo = r * batch;
+      Arrays.fill(y, yo, yo + batch, bias[r]);
+      int wo = r * in;
+      for (int c = 0; c < in; c++) {
+        Kernels.axpy(w[wo + c], x, c * batch, y, yo, batch);
+      }
+    }
+  }
+
+  @Override
+  public void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
+    for (int r = 0; r < out; r++) {
+      int d = r * batch;
+      gB[gbOff + r] += Kernels.sum(delta, d, batch);
+      int wo = r * in;
+      for (int c = 0; c < in; c++) {
+        gW[gwOff + wo + c] += Kernels.dot(delta, d, x, c * batch, batch);
+        if (dx != null) {
+          Kernels.axpy(w[wo + c], delta, d, dx, c * batch, batch);
+        }
+      }
+    }
+  }
+
+  @Override
+  public DenseLinear copy() {
+    return new DenseLinear(in, out, w.clone(), bias.clone());
+  }
+}

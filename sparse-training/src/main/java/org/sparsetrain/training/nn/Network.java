@@ -1,0 +1,224 @@
+package org.sparsetrain.training.nn;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A multi-layer perceptron: linear layers with one hidden activation between them and a loss on
+ * the last layer. Gradients go into one flat {@code float[]} laid out by {@link #layout()}
+ * (layer 0 weights, layer 0 bias, layer 1 weights, …), so summing the gradients of many
+ * partitions is a flat array sum of O(nnz).
+ */
+public final class Network {
+  private final Layer[] layers;
+  private final Activation hidden;
+  private final Loss loss;
+
+  public Network(List<? extends Layer> layers, Activation hidden, Loss loss) {
+    if (layers.isEmpty()) {
+      throw new IllegalArgumentException("a network needs at least one layer");
+    }
+    this.layers = layers.toArray(new Layer[0]);
+    for (int l = 1; l < this.layers.length; l++) {
+      if (this.layers[l].inFeatures() != this.layers[l - 1].outFeatures()) {
+        throw new IllegalArgumentException("layer " + l + " takes " + this.layers[l].inFeatures()
+            + " inputs but layer " + (l - 1) + " gives " + this.layers[l - 1].outFeatures());
+      }
+    }
+    this.hidden = hidden;
+    this.loss = loss;
+  }
+
+  public int layerCount() { return layers.length; }
+  public Layer layer(int l) { return layers[l]; }
+  public Activation hiddenActivation() { return hidden; }
+  public Loss loss() { return loss; }
+  public int inputs() { return layers[0].inFeatures(); }
+  public int classes() { return layers[layers.length - 1].outFeatures(); }
+
+  /** Replaces layer l by one of the same shape (e.g. after a structure change). */
+  public void setLayer(int l, Layer layer) {
+    if (layer.inFeatures() != layers[l].inFeatures() || layer.outFeatures() != layers[l].outFeatures()) {
+      throw new IllegalArgumentException("layer " + l + " shape mismatch");
+    }
+    layers[l] = layer;
+  }
+
+  /** Layer sizes, e.g. [784, 300, 100, 10]. */
+  public int[] sizes() {
+    int[] s = new int[layers.length + 1];
+    s[0] = inputs();
+    for (int l = 0; l < layers.length; l++) {
+      s[l + 1] = layers[l].outFeatures();
+    }
+    return s;
+  }
+
+  /** Offsets of each layer's weights and bias in the flat gradient / parameter vector. */
+  public ParameterLayout layout() {
+    int[] nnz = new int[layers.length];
+    int[] out = new int[layers.length];
+    for (int l = 0; l < layers.length; l++) {
+      nnz[l] = layers[l].nnz();
+      out[l] = layers[l].outFeatures();
+    }
+    return new ParameterLayout(nnz, out);
+  }
+
+  /** A deep copy. */
+  public Network copy() {
+    Layer[] c = new Layer[layers.length];
+    for (int l = 0; l < layers.length; l++) {
+      c[l] = layers[l].copy();
+    }
+    return new Network(Arrays.asList(c), hidden, loss);
+  }
+
+  /** Scratch space for one batch size; one per thread. */
+  public Workspace workspace(int batchCapacity) {
+    return new Workspace(sizes(), batchCapacity);
+  }
+
+  /** Forward pass; returns the logits array of the workspace (class-major, {@code batch} wide). */
+  public float[] forward(float[] x, int batch, Workspace ws) {
+    ws.check(batch, inputs());
+    float[] in = x;
+    ws.acts[0] = x;
+    for (int l = 0; l < layers.length; l++) {
+      float[] y = ws.outs[l];
+      layers[l].forward(in, batch, y);
+      if (l < layers.length - 1) {
+        hidden.forward(y, layers[l].outFeatures() * batch);
+      }
+      ws.acts[l + 1] = y;
+      in = y;
+    }
+    ws.batch = batch;
+    return in;
+  }
+
+  /**
+   * Forward and backward on a batch given feature-major ({@code x[f * batch + b]}). Adds
+   * {@code scale · ∂(Σ_b loss_b)/∂θ} into {@code grad} (laid out by {@code layout}) and returns the
+   * summed loss and the number of correct predictions. The workspace keeps the activations and
+   * deltas afterwards, for growth criteria that need dense gradients.
+   */
+  public BatchStats accumulateGradient(float[] x, int batch, int[] labels, int labelOffset, float scale,
+                                       float[] grad, ParameterLayout layout, Workspace ws) {
+    float[] logits = forward(x, batch, ws);
+    int classes = classes();
+    long correct = countCorrect(logits, classes, batch, labels, labelOffset);
+    int last = layers.length - 1;
+    float[] delta = ws.deltas[last];
+    double lossSum = loss.lossAndDelta(logits, classes, batch, labels, labelOffset, scale, delta);
+    for (int l = last; l >= 0; l--) {
+      float[] dx = null;
+      if (l > 0) {
+        dx = ws.deltas[l - 1];
+        Arrays.fill(dx, 0, layers[l].inFeatures() * batch, 0f);
+      }
+      layers[l].backward(ws.acts[l], ws.deltas[l], batch, grad, layout.weightOffset(l), grad, layout.biasOffset(l), dx);
+      if (l > 0) {
+        hidden.backward(ws.acts[l], dx, layers[l].inFeatures() * batch);
+      }
+    }
+    return new BatchStats(lossSum, correct, batch);
+  }
+
+  /** Summed loss and correct count of a batch without gradients. */
+  public BatchStats evaluate(float[] x, int batch, int[] labels, int labelOffset, Workspace ws) {
+    float[] logits = forward(x, batch, ws);
+    int classes = classes();
+    long correct = countCorrect(logits, classes, batch, labels, labelOffset);
+    float[] delta = ws.deltas[layers.length - 1];
+    double lossSum = loss.lossAndDelta(logits, classes, batch, labels, labelOffset, 0f, delta);
+    return new BatchStats(lossSum, correct, batch);
+  }
+
+  private static long countCorrect(float[] logits, int classes, int batch, int[] labels, int off) {
+    long correct = 0;
+    for (int b = 0; b < batch; b++) {
+      if (argmax(logits, classes, batch, b) == labels[off + b]) {
+        correct++;
+      }
+    }
+    return correct;
+  }
+
+  /** Index of the largest of {@code z[c * batch + b]} over c; the lowest index wins ties. */
+  public static int argmax(float[] z, int classes, int batch, int b) {
+    int best = 0;
+    float bv = z[b];
+    for (int c = 1; c < classes; c++) {
+      float v = z[c * batch + b];
+      if (v > bv) {
+        bv = v;
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** Total stored weights (non-zeros) over all layers, biases excluded. */
+  public long nnz() {
+    long n = 0;
+    for (Layer l : layers) {
+      n += l.nnz();
+    }
+    return n;
+  }
+
+  /** Total dense weight count Σ in·out, biases excluded. */
+  public long denseWeights() {
+    long n = 0;
+    for (Layer l : layers) {
+      n += (long) l.inFeatures() * l.outFeatures();
+    }
+    return n;
+  }
+
+  /** Per-layer density. */
+  public double[] densities() {
+    double[] d = new double[layers.length];
+    for (int l = 0; l < layers.length; l++) {
+      d[l] = layers[l].density();
+    }
+    return d;
+  }
+
+  /** Activations, outputs and deltas for one batch capacity. */
+  public static final class Workspace {
+    final float[][] acts;
+    final float[][] outs;
+    final float[][] deltas;
+    final int capacity;
+    int batch;
+
+    Workspace(int[] sizes, int capacity) {
+      int n = sizes.length - 1;
+      this.capacity = capacity;
+      acts = new float[n + 1][];
+      outs = new float[n][];
+      deltas = new float[n][];
+      for (int l = 0; l < n; l++) {
+        outs[l] = new float[sizes[l + 1] * capacity];
+        deltas[l] = new float[sizes[l + 1] * capacity];
+      }
+    }
+
+    void check(int batch, int inputs) {
+      if (batch > capacity || batch <= 0) {
+        throw new IllegalArgumentException("batch " + batch + " outside workspace capacity " + capacity);
+      }
+    }
+
+    /** Input to layer l from the last forward pass (feature-major). */
+    public float[] input(int l) { return acts[l]; }
+
+    /** ∂loss/∂(pre-activation output) of layer l from the last backward pass. */
+    public float[] delta(int l) { return deltas[l]; }
+
+    /** Batch size of the last pass. */
+    public int batch() { return batch; }
+  }
+}

@@ -1,0 +1,39 @@
+package org.sparsetrain.training.sparsity;
+
+import org.sparsetrain.training.nn.Network;
+import org.sparsetrain.training.nn.ParameterLayout;
+import org.sparsetrain.training.optim.OptimizerState;
+
+/** What a {@link SparsityMethod} sees when it decides a mask change. */
+public interface MaskUpdateContext {
+  /** The model (values as of this step; the method must not modify it). */
+  Network network();
+
+  /** Optimizer state aligned with the values (SNFS reads its momentum). */
+  OptimizerState optimizer();
+
+  /** The sparse gradient of this step's global batch, laid out by {@link #layout()}. */
+  float[] gradient();
+
+  ParameterLayout layout();
+
+  /** The run's seed, for keyed randomness. */
+  long seed();
+
+  /** Total optimizer steps of the run. */
+  long totalSteps();
+
+  /**
+   * Streams the gradient of this step's global batch at the positions of layer l that are
+   * <em>inactive</em> before the update, in row blocks (ascending positions). Only valid when the
+   * method asked for {@link GrowthInput#DENSE_GRADIENT}. No block holds the whole dense layer.
+   */
+  void inactiveGradient(int layer, InactiveGradientVisitor visitor);
+
+  /** Receives one row block of inactive-position gradients. */
+  @FunctionalInterface
+  interface InactiveGradientVisitor {
+    /** {@code positions[i] = row * in + col} ascending, {@code gradient[i]} its value, for i &lt; count. */
+    void visit(long[] positions, float[] gradient, int count);
+  }
+}
