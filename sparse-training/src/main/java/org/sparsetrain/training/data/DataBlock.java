@@ -98,6 +98,19 @@ public final class DataBlock implements Serializable {
     }
   }
 
+  /** The first {@code n} rows of this block (the block itself when it has no more). */
+  public DataBlock head(int n) {
+    if (n >= rows) {
+      return this;
+    }
+    int[] y = Arrays.copyOf(labels, n);
+    if (dense != null) {
+      return dense(firstRow, features, Arrays.copyOf(dense, n * features), y);
+    }
+    int nnz = indptr[n];
+    return sparse(firstRow, features, Arrays.copyOf(indptr, n + 1), Arrays.copyOf(indices, nnz), Arrays.copyOf(data, nnz), y);
+  }
+
   /** Features of local row r as a dense array (for tests and small tools). */
   public float[] row(int r) {
     float[] out = new float[features];

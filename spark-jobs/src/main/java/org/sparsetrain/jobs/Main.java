@@ -1,0 +1,122 @@
+package org.sparsetrain.jobs;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.sparsetrain.data.DataException;
+import org.sparsetrain.jobs.config.ConfigException;
+import org.sparsetrain.jobs.config.JobConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The one entry point, for {@code scripts/sparsetrain} and {@code spark-submit --class
+ * org.sparsetrain.jobs.Main}. Exit codes a scheduler can act on: {@value #OK} success,
+ * {@value #USAGE} bad usage or config (fix the call, do not retry), {@value #BAD_DATA} bad input
+ * data, {@value #IO} file system unreachable or I/O failure (worth a retry), {@value #FAILED} any
+ * other failure.
+ */
+@Command(name = "sparsetrain", mixinStandardHelpOptions = true, version = "sparsetrain 0.1.0",
+    description = "Dynamic sparse training of neural networks on Apache Spark.",
+    subcommands = {Main.Train.class})
+public final class Main implements Callable<Integer> {
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  public static final int USAGE = 2;
+  public static final int BAD_DATA = 3;
+  public static final int IO = 4;
+
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err);
+    System.exit(code);
+  }
+
+  /** Runs a command line and returns its exit code (no System.exit; tests call this). */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    CommandLine cl = new CommandLine(new Main(out, err));
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      err.println("error: " + message(e));
+      return exitCode(e);
+    });
+    cl.setParameterExceptionHandler((e, args1) -> {
+      err.println("error: " + e.getMessage());
+      e.getCommandLine().usage(err);
+      return USAGE;
+    });
+    return cl.execute(args);
+  }
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  Main(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  @Override
+  public Integer call() {
+    new CommandLine(this).usage(err);
+    return USAGE;
+  }
+
+  static int exitCode(Throwable e) {
+    if (e instanceof DataException) {
+      return BAD_DATA;
+    }
+    if (e instanceof ConfigException) {
+      return USAGE;
+    }
+    if (e instanceof IOException || e instanceof UncheckedIOException) {
+      return IO;
+    }
+    if (e instanceof IllegalArgumentException) {
+      return BAD_DATA;
+    }
+    return FAILED;
+  }
+
+  static String message(Throwable e) {
+    String m = e.getMessage();
+    if (e instanceof UncheckedIOException && e.getCause() != null) {
+      m = m + ": " + e.getCause().getMessage();
+    }
+    return m == null ? e.toString() : m;
+  }
+
+  /** Options every job shares. */
+  static class ConfigOptions {
+    @Option(names = "--config", paramLabel = "FILE.yaml", description = "job config (YAML); any Hadoop path")
+    String config;
+
+    @Option(names = "--set", paramLabel = "key=value", description = "override a config key, e.g. --set sparsity.target=0.95 (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    JobConfig load() {
+      return JobConfig.load(config, overrides);
+    }
+  }
+
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = {"Train a sparse network and write metrics.jsonl, config.yaml and summary.json to --out.",
+          "Exit codes: 0 ok, 1 failure, 2 bad usage/config, 3 bad data, 4 I/O."})
+  static final class Train implements Callable<Integer> {
+    @CommandLine.ParentCommand Main main;
+    @CommandLine.Mixin ConfigOptions config = new ConfigOptions();
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory (local path, file://, hdfs:// or s3a://)")
+    String out;
+
+    @Override
+    public Integer call() throws IOException {
+      TrainJob.run(config.load(), out, main.out);
+      return OK;
+    }
+  }
+}

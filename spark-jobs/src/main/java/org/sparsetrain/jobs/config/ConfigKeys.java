@@ -1,0 +1,110 @@
+package org.sparsetrain.jobs.config;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sparsetrain.jobs.config.ConfigKey.Kind;
+
+/** Every key a job config may hold. Anything else is an error, never silently ignored. */
+public final class ConfigKeys {
+  private ConfigKeys() {}
+
+  private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
+
+  static {
+    key("model.layers", Kind.INT_LIST, List.of(784, 300, 100, 10), "layer sizes, input first, classes last");
+    key("model.activation", Kind.STRING, "relu", "hidden activation: relu, tanh, sigmoid");
+    key("model.loss", Kind.STRING, "cross_entropy", "loss: cross_entropy (softmax) or mse");
+
+    key("sparsity.method", Kind.STRING, "set", "dense, static, set, …");
+    key("sparsity.target", Kind.DOUBLE, 0.9, "global sparsity s in [0,1) over all weight layers");
+    key("sparsity.distribution", Kind.STRING, "erk", "erk, er, uniform");
+    key("sparsity.erk_power_scale", Kind.DOUBLE, 1.0, "exponent of the ERK score");
+    key("sparsity.dense_first_layer", Kind.BOOL, false, "uniform only: keep the first layer dense");
+    key("sparsity.update_every", Kind.LONG, 100L, "ΔT: steps between mask updates");
+    key("sparsity.drop_fraction", Kind.DOUBLE, 0.3, "α₀: fraction of non-zeros replaced at an update");
+    key("sparsity.drop_schedule", Kind.STRING, "cosine", "cosine, constant, exponential");
+    key("sparsity.t_begin", Kind.LONG, 0L, "first step after which masks may change");
+    key("sparsity.t_end", Kind.LONG, -1L, "last step at which masks may change (-1: 75 % of training)");
+
+    key("training.epochs", Kind.INT, 10, "passes over the training set");
+    key("training.batch_size", Kind.INT, 128, "global mini-batch size");
+    key("training.seed", Kind.LONG, 42L, "seed of every random choice");
+
+    key("optimizer.name", Kind.STRING, "sgd", "sgd, adam, adamw");
+    key("optimizer.lr", Kind.DOUBLE, 0.1, "base learning rate");
+    key("optimizer.lr_schedule", Kind.STRING, "cosine", "constant, cosine, step (×0.1 at 50 % and 75 %)");
+    key("optimizer.warmup_steps", Kind.LONG, 0L, "linear learning-rate warm-up steps");
+    key("optimizer.momentum", Kind.DOUBLE, 0.9, "sgd: momentum");
+    key("optimizer.nesterov", Kind.BOOL, true, "sgd: Nesterov momentum");
+    key("optimizer.weight_decay", Kind.DOUBLE, 5e-4, "weight decay (weights only, never biases)");
+    key("optimizer.decoupled_weight_decay", Kind.BOOL, false, "decoupled (AdamW-style) instead of L2");
+    key("optimizer.beta1", Kind.DOUBLE, 0.9, "adam: β₁");
+    key("optimizer.beta2", Kind.DOUBLE, 0.999, "adam: β₂");
+    key("optimizer.eps", Kind.DOUBLE, 1e-8, "adam: ε");
+
+    key("data.format", Kind.STRING, "idx", "idx or synthetic");
+    key("data.train_images", Kind.STRING, "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", "idx: training images");
+    key("data.train_labels", Kind.STRING, "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz", "idx: training labels");
+    key("data.test_images", Kind.STRING, "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "idx: test images");
+    key("data.test_labels", Kind.STRING, "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz", "idx: test labels");
+    key("data.limit_train", Kind.INT, 0, "use only the first N training rows (0 = all)");
+    key("data.limit_test", Kind.INT, 0, "use only the first N test rows (0 = all)");
+    key("data.synthetic_rows", Kind.LONG, 20000L, "synthetic: training rows");
+    key("data.synthetic_test_rows", Kind.LONG, 5000L, "synthetic: test rows");
+
+    key("distribution.mode", Kind.STRING, "local", "local (one JVM, no Spark), driver (Spark, driver-held model)");
+    key("distribution.partitions", Kind.INT, 0, "data partitions for Spark (0 = default parallelism)");
+    key("distribution.local_steps", Kind.INT, 1, "local SGD: steps per Spark job before averaging (1 = synchronous)");
+
+    key("output.progress_every_seconds", Kind.DOUBLE, 2.0, "seconds between console progress lines");
+  }
+
+  /** Registers a key (used by the static block; modules with more keys add theirs here). */
+  static void key(String name, Kind kind, Object def, String doc) {
+    KEYS.put(name, new ConfigKey(name, kind, def, doc));
+  }
+
+  public static ConfigKey get(String name) {
+    return KEYS.get(name);
+  }
+
+  public static Collection<ConfigKey> all() {
+    return Collections.unmodifiableCollection(KEYS.values());
+  }
+
+  /** The known key closest to {@code name} (edit distance), for error messages. */
+  public static String closest(String name) {
+    String best = null;
+    int bestD = Integer.MAX_VALUE;
+    for (String k : KEYS.keySet()) {
+      int d = distance(name, k);
+      if (d < bestD) {
+        bestD = d;
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

@@ -1,0 +1,96 @@
+package org.sparsetrain.jobs.config;
+
+import java.util.Locale;
+import org.sparsetrain.pruning.SparsityConfig;
+import org.sparsetrain.pruning.SparsityMethods;
+import org.sparsetrain.training.ModelSpec;
+import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.nn.Activation;
+import org.sparsetrain.training.nn.Loss;
+import org.sparsetrain.training.optim.Adam;
+import org.sparsetrain.training.optim.Optimizer;
+import org.sparsetrain.training.optim.Sgd;
+import org.sparsetrain.training.sparsity.SparsityMethod;
+
+/** Turns a resolved {@link JobConfig} into the core's model, sparsity method and training plan. */
+public final class TrainSetup {
+  private TrainSetup() {}
+
+  public static ModelSpec model(JobConfig c) {
+    try {
+      return new ModelSpec(c.getIntArray("model.layers"), Activation.parse(c.getString("model.activation")),
+          Loss.parse(c.getString("model.loss")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(c.source() + ": " + e.getMessage());
+    }
+  }
+
+  public static SparsityConfig sparsity(JobConfig c) {
+    return new SparsityConfig(c.getString("sparsity.method"), c.getDouble("sparsity.target"),
+        c.getString("sparsity.distribution"), c.getDouble("sparsity.erk_power_scale"),
+        c.getBool("sparsity.dense_first_layer"), c.getLong("sparsity.update_every"),
+        c.getDouble("sparsity.drop_fraction"), c.getString("sparsity.drop_schedule"),
+        c.getLong("sparsity.t_begin"), c.getLong("sparsity.t_end"));
+  }
+
+  /** The sparsity method for a run of {@code totalSteps} steps; validates every sparsity key. */
+  public static SparsityMethod method(JobConfig c, long totalSteps) {
+    try {
+      SparsityMethod m = SparsityMethods.create(sparsity(c), totalSteps);
+      m.initialDensities(c.getIntArray("model.layers"));
+      return m;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(c.source() + ": " + e.getMessage());
+    }
+  }
+
+  public static Optimizer optimizer(JobConfig c) {
+    String name = c.getString("optimizer.name").toLowerCase(Locale.ROOT);
+    try {
+      switch (name) {
+        case "sgd":
+          return new Sgd(c.getDouble("optimizer.momentum"), c.getBool("optimizer.nesterov"),
+              c.getDouble("optimizer.weight_decay"), c.getBool("optimizer.decoupled_weight_decay"));
+        case "adam":
+        case "adamw":
+          return new Adam(c.getDouble("optimizer.beta1"), c.getDouble("optimizer.beta2"), c.getDouble("optimizer.eps"),
+              c.getDouble("optimizer.weight_decay"), name.equals("adamw") || c.getBool("optimizer.decoupled_weight_decay"));
+        default:
+          throw new ConfigException(c.source() + ": unknown optimizer.name '" + name + "' (known: sgd, adam, adamw)");
+      }
+    } catch (ConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(c.source() + ": " + e.getMessage());
+    }
+  }
+
+  /** The plan, with the method resolved for {@code totalSteps}. */
+  public static TrainingPlan plan(JobConfig c, long totalSteps) {
+    try {
+      return new TrainingPlan(c.getInt("training.epochs"), c.getInt("training.batch_size"), c.getLong("training.seed"),
+          optimizer(c), c.getDouble("optimizer.lr"), c.getString("optimizer.lr_schedule"),
+          c.getLong("optimizer.warmup_steps"), method(c, totalSteps));
+    } catch (ConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(c.source() + ": " + e.getMessage());
+    }
+  }
+
+  /** Checks everything that can be checked before data is read. */
+  public static void validate(JobConfig c) {
+    model(c);
+    if (c.getInt("training.epochs") <= 0) {
+      throw new ConfigException(c.source() + ": training.epochs must be > 0, got " + c.getInt("training.epochs"));
+    }
+    if (c.getInt("training.batch_size") <= 0) {
+      throw new ConfigException(c.source() + ": training.batch_size must be > 0, got " + c.getInt("training.batch_size"));
+    }
+    plan(c, 1000);
+    String mode = c.getString("distribution.mode");
+    if (!mode.equals("local") && !mode.equals("driver")) {
+      throw new ConfigException(c.source() + ": distribution.mode must be local or driver, got '" + mode + "'");
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package org.sparsetrain.jobs.output;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.sparsetrain.training.EpochReport;
+import org.sparsetrain.training.MaskUpdateReport;
+import org.sparsetrain.training.StepReport;
+import org.sparsetrain.training.TrainingListener;
+
+/**
+ * {@code metrics.jsonl}: one JSON object per line — {@code "type":"steps"} for each group of
+ * steps (loss, accuracy, step time split into compute and overhead, bytes per step),
+ * {@code "type":"mask_update"} (per-layer churn and density) and {@code "type":"epoch"}
+ * (evaluation, densities actual and requested). Written whole to the run's directory after each
+ * epoch, so a reader never sees a torn line.
+ */
+public final class MetricsLog implements TrainingListener {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final RunOutput output;
+  private final int group;
+  private final StringBuilder lines = new StringBuilder();
+  private long from = -1;
+  private long count;
+  private double loss;
+  private double acc;
+  private double stepMs;
+  private double computeMs;
+  private long sent;
+  private long received;
+  private double lr;
+
+  public MetricsLog(RunOutput output, int stepsPerGroup, String existing) {
+    this.output = output;
+    this.group = stepsPerGroup;
+    if (existing != null) {
+      lines.append(existing);
+    }
+  }
+
+  @Override
+  public void onStep(StepReport r) {
+    if (from < 0) {
+      from = r.step();
+    }
+    count++;
+    loss += r.loss();
+    acc += r.accuracy();
+    stepMs += r.stepMillis();
+    computeMs += r.computeMillis();
+    sent += r.bytesSent();
+    received += r.bytesReceived();
+    lr = r.lr();
+    if (count == group) {
+      flushGroup(r.step(), r.epoch());
+    }
+  }
+
+  private void flushGroup(long to, int epoch) {
+    if (count == 0) {
+      return;
+    }
+    ObjectNode o = JSON.createObjectNode();
+    o.put("type", "steps");
+    o.put("from_step", from);
+    o.put("to_step", to);
+    o.put("epoch", epoch);
+    o.put("loss", loss / count);
+    o.put("accuracy", acc / count);
+    o.put("lr", lr);
+    o.put("step_ms", stepMs / count);
+    o.put("compute_ms", computeMs / count);
+    o.put("overhead_ms", (stepMs - computeMs) / count);
+    o.put("bytes_sent_per_step", sent / count);
+    o.put("bytes_received_per_step", received / count);
+    add(o);
+    from = -1;
+    count = 0;
+    loss = acc = stepMs = computeMs = 0;
+    sent = received = 0;
+  }
+
+  @Override
+  public void onMaskUpdate(MaskUpdateReport r) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("type", "mask_update");
+    o.put("step", r.step());
+    putArray(o, "churn", r.churn());
+    putArray(o, "density", r.densities());
+    o.put("millis", r.millis());
+    add(o);
+  }
+
+  @Override
+  public void onEpoch(EpochReport r) {
+    flushGroup(r.step(), r.epoch());
+    ObjectNode o = JSON.createObjectNode();
+    o.put("type", "epoch");
+    o.put("epoch", r.epoch());
+    o.put("step", r.step());
+    o.put("train_loss", r.trainLoss());
+    o.put("train_accuracy", r.trainAccuracy());
+    o.put("eval_loss", r.evalLoss());
+    o.put("eval_accuracy", r.evalAccuracy());
+    putArray(o, "density", r.densities());
+    putArray(o, "target_density", r.targetDensities());
+    o.put("wall_seconds", r.wallSeconds());
+    o.put("samples_per_second", r.samplesPerSecond());
+    add(o);
+    try {
+      output.write(RunOutput.METRICS, lines.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + RunOutput.METRICS + " to " + output.dir(), e);
+    }
+  }
+
+  private void add(ObjectNode o) {
+    lines.append(o.toString()).append('\n');
+  }
+
+  private static void putArray(ObjectNode o, String name, double[] v) {
+    var a = o.putArray(name);
+    for (double d : v) {
+      a.add(d);
+    }
+  }
+}
