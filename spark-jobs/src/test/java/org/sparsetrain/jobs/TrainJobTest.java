@@ -1,0 +1,167 @@
+package org.sparsetrain.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The train job end to end through Main, as a user or scheduler meets it. */
+class TrainJobTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String FMNIST = "/usr/share/datasets/fashion-mnist";
+
+  @TempDir Path dir;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args, new PrintStream(out, true), new PrintStream(err, true));
+    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  static String[] train(Path out, String... sets) {
+    List<String> a = new ArrayList<>(List.of("train", "--out", out.toString(),
+        "--set", "data.format=synthetic", "--set", "model.layers=[32, 24, 4]",
+        "--set", "data.synthetic_rows=2048", "--set", "data.synthetic_test_rows=512",
+        "--set", "training.epochs=3", "--set", "training.batch_size=64", "--set", "sparsity.update_every=20",
+        "--set", "output.progress_every_seconds=0"));
+    for (String s : sets) {
+      a.add("--set");
+      a.add(s);
+    }
+    return a.toArray(new String[0]);
+  }
+
+  @Test
+  void setRunWritesSummaryMetricsAndConfig() throws IOException {
+    Path out = dir.resolve("run");
+    Result r = run(train(out, "sparsity.method=set", "sparsity.target=0.8"));
+    assertEquals(0, r.code(), r.err());
+    JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+    for (String k : List.of("test_accuracy", "density_per_layer", "global_density", "steps", "epochs",
+        "samples_per_second", "wall_seconds", "model_fingerprint")) {
+      assertTrue(s.has(k), "summary.json lacks " + k);
+    }
+    assertEquals(0.2, s.get("global_density").asDouble(), 1.0 / (32 * 24 + 24 * 4));
+    assertEquals(3 * (2048 / 64), s.get("steps").asLong());
+    assertTrue(s.get("test_accuracy").asDouble() > 0.5, "4 classes: well above chance, got " + s.get("test_accuracy"));
+    List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+    long epochs = lines.stream().filter(l -> l.contains("\"type\":\"epoch\"")).count();
+    long updates = lines.stream().filter(l -> l.contains("\"type\":\"mask_update\"")).count();
+    assertEquals(3, epochs);
+    assertTrue(updates > 0, "SET updated masks");
+    for (String l : lines) {
+      JSON.readTree(l);
+    }
+    assertTrue(Files.readString(out.resolve("config.yaml")).contains("method: set"));
+    assertTrue(r.out().contains("test accuracy"), r.out());
+  }
+
+  @Test
+  void sameConfigGivesSameFingerprintAndSeedChangesIt() throws IOException {
+    Result a = run(train(dir.resolve("a"), "sparsity.method=set"));
+    Result b = run(train(dir.resolve("b"), "sparsity.method=set"));
+    Result c = run(train(dir.resolve("c"), "sparsity.method=set", "training.seed=7"));
+    assertEquals(0, a.code() + b.code() + c.code(), a.err() + b.err() + c.err());
+    String fa = JSON.readTree(dir.resolve("a/summary.json").toFile()).get("model_fingerprint").asText();
+    String fb = JSON.readTree(dir.resolve("b/summary.json").toFile()).get("model_fingerprint").asText();
+    String fc = JSON.readTree(dir.resolve("c/summary.json").toFile()).get("model_fingerprint").asText();
+    assertEquals(fa, fb);
+    assertNotEquals(fa, fc);
+  }
+
+  @Test
+  void badConfigExitsTwoAndLeavesNoSummary() {
+    for (String[] bad : List.of(
+        new String[] {"sparsity.target=1.0"},
+        new String[] {"model.layers=[32, 0, 4]"},
+        new String[] {"sparsity.method=magic"},
+        new String[] {"training.epochz=3"})) {
+      Path out = dir.resolve("bad-" + Arrays.hashCode(bad));
+      Result r = run(train(out, bad));
+      assertEquals(Main.USAGE, r.code(), Arrays.toString(bad) + ": " + r.err());
+      String key = bad[0].substring(0, bad[0].indexOf('=')).replace("model.layers", "model.layers[1]");
+      assertTrue(r.err().contains(key), "error names " + key + ": " + r.err());
+      assertEquals(1, r.err().strip().lines().count(), "one-line error: " + r.err());
+      assertFalse(Files.exists(out.resolve("summary.json")));
+    }
+  }
+
+  @Test
+  void missingAndTruncatedIdxFilesExitThreeNamingTheFile() throws IOException {
+    Path missing = dir.resolve("nope-images.gz");
+    Result r = run("train", "--out", dir.resolve("m").toString(), "--set", "data.train_images=" + missing);
+    assertEquals(Main.BAD_DATA, r.code(), r.err());
+    assertTrue(r.err().contains("nope-images.gz"), r.err());
+    assertFalse(Files.exists(dir.resolve("m/summary.json")));
+
+    Path truncated = dir.resolve("trunc-images.gz");
+    byte[] full = Files.readAllBytes(Path.of(FMNIST, "t10k-images-idx3-ubyte.gz"));
+    Files.write(truncated, Arrays.copyOf(full, full.length / 3));
+    Result t = run("train", "--out", dir.resolve("t").toString(),
+        "--set", "data.train_images=" + truncated,
+        "--set", "data.train_labels=" + FMNIST + "/t10k-labels-idx1-ubyte.gz");
+    assertEquals(Main.BAD_DATA, t.code(), t.err());
+    assertTrue(t.err().contains("trunc-images.gz"), t.err());
+    assertFalse(Files.exists(dir.resolve("t/summary.json")));
+  }
+
+  @Test
+  void labelOutsideClassCountExitsThreeNamingRowAndLabel() throws IOException {
+    // a valid IDX pair whose labels go up to 9 while the model has 5 classes
+    Path images = dir.resolve("img.idx");
+    Path labels = dir.resolve("lab.idx.gz");
+    int rows = 6;
+    byte[] img = new byte[16 + rows * 4];
+    java.nio.ByteBuffer.wrap(img).putInt(0x803).putInt(rows).putInt(2).putInt(2);
+    Files.write(images, img);
+    byte[] lab = new byte[8 + rows];
+    java.nio.ByteBuffer.wrap(lab).putInt(0x801).putInt(rows);
+    for (int i = 0; i < rows; i++) {
+      lab[8 + i] = (byte) (i == 4 ? 9 : i % 5);
+    }
+    try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(labels))) {
+      o.write(lab);
+    }
+    Result r = run("train", "--out", dir.resolve("l").toString(), "--set", "model.layers=[4, 3, 5]",
+        "--set", "data.train_images=" + images, "--set", "data.train_labels=" + labels,
+        "--set", "data.test_images=" + images, "--set", "data.test_labels=" + labels, "--set", "training.batch_size=2");
+    assertEquals(Main.BAD_DATA, r.code(), r.err());
+    assertTrue(r.err().contains("row 4") && r.err().contains("label 9"), r.err());
+    assertFalse(Files.exists(dir.resolve("l/summary.json")));
+  }
+
+  @Test
+  void finishedOutputDirectoryIsNotOverwritten() {
+    Path out = dir.resolve("done");
+    assertEquals(0, run(train(out, "sparsity.method=static")).code());
+    Result again = run(train(out, "sparsity.method=static"));
+    assertEquals(Main.USAGE, again.code());
+    assertTrue(again.err().contains("finished run"), again.err());
+  }
+
+  @Test
+  void helpListsOptionsAndExitsZero() {
+    Result r = run("train", "--help");
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("--config") && r.out().contains("--set") && r.out().contains("--out"), r.out());
+  }
+}
