@@ -5,12 +5,16 @@ import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.sparsetrain.training.data.DataBlock;
 
 /**
@@ -95,6 +99,26 @@ public final class IdxReader {
     float[] x = readImages(images, conf, firstRow, n);
     int[] y = readLabels(labels, conf, firstRow, n);
     return DataBlock.dense(firstRow, images.itemSize(), x, y);
+  }
+
+  /**
+   * The files as {@code partitions} blocks read on the executors, one per partition, covering global
+   * ids [0, n) contiguously (block p holds rows [n·p/P, n·(p+1)/P)). The driver reads and checks only
+   * the two headers; a gzip file is decompressed by every task up to its range. Not cached.
+   */
+  public static JavaRDD<DataBlock> rdd(JavaSparkContext sc, String imagesPath, String labelsPath, int partitions) {
+    if (partitions <= 0) {
+      throw new IllegalArgumentException("partitions must be > 0, got " + partitions);
+    }
+    Configuration conf = sc.hadoopConfiguration();
+    long n = checkCounts(imagesHeader(imagesPath, conf), labelsHeader(labelsPath, conf));
+    HadoopConf hc = new HadoopConf(conf);
+    List<long[]> ranges = new ArrayList<>(partitions);
+    for (int p = 0; p < partitions; p++) {
+      ranges.add(new long[] {n * p / partitions, n * (p + 1) / partitions});
+    }
+    return sc.parallelize(ranges, partitions)
+        .map(r -> read(imagesPath, labelsPath, hc.get(), r[0], (int) (r[1] - r[0])));
   }
 
   /** Checks that an images file and a labels file describe the same, non-zero number of items. */
