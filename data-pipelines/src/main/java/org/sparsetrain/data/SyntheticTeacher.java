@@ -1,8 +1,11 @@
 package org.sparsetrain.data;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.Activation;
 import org.sparsetrain.training.nn.Init;
@@ -125,6 +128,25 @@ public final class SyntheticTeacher implements Serializable {
         out[off + f++] = (float) (rad * Math.sin(a));
       }
     }
+  }
+
+  /**
+   * Rows [0, rows) as {@code partitions} blocks generated on the executors: the driver sends only
+   * the P ranges (block p holds [rows·p/P, rows·(p+1)/P)). Not cached; see
+   * {@link BlockPacker#synthetic} for the cached form.
+   */
+  public JavaRDD<DataBlock> rdd(JavaSparkContext sc, long rows, int partitions) {
+    if (rows <= 0 || partitions <= 0) {
+      throw new IllegalArgumentException("rows and partitions must be > 0, got " + rows + ", " + partitions);
+    }
+    List<long[]> ranges = new ArrayList<>(partitions);
+    for (int p = 0; p < partitions; p++) {
+      long a = (long) Math.floor((double) rows * p / partitions);
+      long b = p + 1 == partitions ? rows : (long) Math.floor((double) rows * (p + 1) / partitions);
+      ranges.add(new long[] {a, b});
+    }
+    SyntheticTeacher self = this;
+    return sc.parallelize(ranges, partitions).map(r -> self.block(r[0], Math.toIntExact(r[1] - r[0])));
   }
 
   /** A dense block of rows [firstRow, firstRow + rows). */
