@@ -87,6 +87,7 @@ public final class TrainingState {
       @Override public ParameterLayout layout() { return layout; }
       @Override public long seed() { return seed; }
       @Override public long totalSteps() { return totalSteps; }
+      @Override public float learningRate() { return learningRate.at(step + 1); }
       @Override public void inactiveGradient(int layer, InactiveGradientVisitor visitor) {
         if (inactive == null) {
           throw new IllegalStateException("this trainer gives no dense gradient at this step");

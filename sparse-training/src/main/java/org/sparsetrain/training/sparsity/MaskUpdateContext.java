@@ -24,6 +24,15 @@ public interface MaskUpdateContext {
   long totalSteps();
 
   /**
+   * The learning rate of this step (1-based step t = the step being finished), for criteria that
+   * express a new connection's value as one gradient step from zero (SR-STE re-entry, RigL's
+   * gradient grow-init). NaN when the trainer does not provide it.
+   */
+  default float learningRate() {
+    return Float.NaN;
+  }
+
+  /**
    * Streams the gradient of this step's global batch at the positions of layer l that are
    * <em>inactive</em> before the update, in row blocks (ascending positions). Only valid when the
    * method asked for {@link GrowthInput#DENSE_GRADIENT}. No block holds the whole dense layer.

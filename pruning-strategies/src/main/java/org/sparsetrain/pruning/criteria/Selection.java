@@ -1,0 +1,108 @@
+package org.sparsetrain.pruning.criteria;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.sparsetrain.training.nn.Layer;
+
+/** Small shared pieces of the criteria: magnitude order, keyed sampling, index/position maps. */
+public final class Selection {
+  private Selection() {}
+
+  /**
+   * Indices of the {@code n} stored weights with the smallest |w| among those not excluded,
+   * ties by the lower index; ascending.
+   */
+  public static int[] smallest(float[] values, int n, boolean[] excluded) {
+    if (n <= 0) {
+      return new int[0];
+    }
+    long[] keys = new long[values.length];
+    int m = 0;
+    for (int i = 0; i < values.length; i++) {
+      if (excluded == null || !excluded[i]) {
+        // non-negative floats order like their bit patterns; the index breaks ties
+        keys[m++] = ((long) Float.floatToIntBits(Math.abs(values[i])) << 32) | i;
+      }
+    }
+    if (n > m) {
+      throw new IllegalArgumentException("cannot drop " + n + " of " + m + " weights");
+    }
+    Arrays.sort(keys, 0, m);
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (int) keys[i];
+    }
+    Arrays.sort(out);
+    return out;
+  }
+
+  /** Indices of the {@code n} smallest |w}; ties by the lower index; ascending. */
+  public static int[] smallest(float[] values, int n) {
+    return smallest(values, n, null);
+  }
+
+  /** n distinct values in [0, m), ascending (Floyd's algorithm). */
+  public static long[] distinct(SplittableRandom r, long m, int n) {
+    if (n > m) {
+      throw new IllegalArgumentException("cannot draw " + n + " distinct of " + m);
+    }
+    Set<Long> chosen = new HashSet<>(Math.max(4, n * 2));
+    for (long j = m - n; j < m; j++) {
+      long t = r.nextLong(j + 1);
+      if (!chosen.add(t)) {
+        chosen.add(j);
+      }
+    }
+    long[] out = new long[n];
+    int i = 0;
+    for (long v : chosen) {
+      out[i++] = v;
+    }
+    Arrays.sort(out);
+    return out;
+  }
+
+  /** Position {@code row * in + col} of each stored index in {@code idx} (ascending idx gives ascending positions). */
+  public static long[] positionsOf(Layer layer, int[] idx) {
+    int[] rp = layer.rowPtr();
+    int[] ci = layer.colIdx();
+    long in = layer.inFeatures();
+    long[] out = new long[idx.length];
+    for (int i = 0; i < idx.length; i++) {
+      int k = idx[i];
+      int row = Arrays.binarySearch(rp, k);
+      if (row < 0) {
+        row = -row - 2;
+      } else {
+        while (row + 1 < rp.length && rp[row + 1] == k) {
+          row++;           // skip empty rows that start at k
+        }
+      }
+      out[i] = row * in + ci[k];
+    }
+    return out;
+  }
+
+  /** The union of two ascending index arrays without duplicates, ascending. */
+  public static int[] union(int[] a, int[] b) {
+    int[] out = new int[a.length + b.length];
+    int i = 0;
+    int j = 0;
+    int n = 0;
+    while (i < a.length || j < b.length) {
+      int v;
+      if (j >= b.length || (i < a.length && a[i] < b[j])) {
+        v = a[i++];
+      } else if (i >= a.length || b[j] < a[i]) {
+        v = b[j++];
+      } else {
+        v = a[i++];
+        j++;
+      }
+      out[n++] = v;
+    }
+    return Arrays.copyOf(out, n);
+  }
+}

@@ -1,0 +1,114 @@
+package org.sparsetrain.pruning.method;
+
+import java.io.Serializable;
+import org.sparsetrain.pruning.distribution.SparsityDistribution;
+import org.sparsetrain.pruning.schedule.CubicSparsity;
+import org.sparsetrain.training.nn.Init;
+import org.sparsetrain.training.nn.Network;
+
+/**
+ * Per-layer targets of gradual pruning: layer l moves from its density under the distribution at
+ * s_i to its density at s_f along Zhu &amp; Gupta's cubic, {@code d_l(t) = d_l(s_f) + (d_l(s_i) − d_l(s_f))·(1−p)³},
+ * so the global sparsity follows the cubic exactly. Pruning happens every ΔT steps after t₀ and at
+ * t_f itself (so s_f is reached even when t_f − t₀ is not a multiple of ΔT).
+ */
+public record GradualTargets(SparsityDistribution distribution, CubicSparsity cubic, long every) implements Serializable {
+  public GradualTargets {
+    if (every <= 0) {
+      throw new IllegalArgumentException("sparsity.update_every must be > 0, got " + every);
+    }
+  }
+
+  boolean prunesAt(long t) {
+    return t > cubic.t0() && t <= cubic.tf() && ((t - cubic.t0()) % every == 0 || t == cubic.tf());
+  }
+
+  /** The last pruning step at or before t (t₀ if none yet). */
+  long lastPruneStep(long t) {
+    if (t <= cubic.t0()) {
+      return cubic.t0();
+    }
+    if (t >= cubic.tf()) {
+      return cubic.tf();
+    }
+    return cubic.t0() + (t - cubic.t0()) / every * every;
+  }
+
+  double[] initial(int[] sizes) {
+    if (cubic.initial() == 0) {
+      double[] d = new double[sizes.length - 1];
+      java.util.Arrays.fill(d, 1.0);
+      return d;
+    }
+    return distribution.densities(sizes, cubic.initial());
+  }
+
+  /** Per-layer target densities after the pruning at step u. */
+  double[] densities(int[] sizes, long u) {
+    double[] di = initial(sizes);
+    double[] df = distribution.densities(sizes, cubic.target());
+    double c = cubic.initial() == cubic.target() ? 0 : (cubic.at(u) - cubic.target()) / (cubic.initial() - cubic.target());
+    double[] d = new double[di.length];
+    for (int l = 0; l < d.length; l++) {
+      d[l] = df[l] + (Math.max(di[l], df[l]) - df[l]) * c;
+    }
+    return d;
+  }
+
+  /** Target non-zeros per layer after the pruning at step u. */
+  int[] nnz(int[] sizes, long u) {
+    double[] d = densities(sizes, u);
+    int[] n = new int[d.length];
+    for (int l = 0; l < d.length; l++) {
+      n[l] = Init.nnzFor(Math.min(1, d[l]), sizes[l], sizes[l + 1]);
+    }
+    return n;
+  }
+
+  /** The global density of the per-layer targets after step u. */
+  double globalDensity(int[] sizes, long u) {
+    int[] n = nnz(sizes, u);
+    double kept = 0;
+    double total = 0;
+    for (int l = 0; l < n.length; l++) {
+      kept += n[l];
+      total += (double) sizes[l] * sizes[l + 1];
+    }
+    return kept / total;
+  }
+
+  /**
+   * Drop counts that bring the network to the targets of step u: per layer for a per-layer
+   * criterion; for a global one the whole surplus sits in the first eligible layer's entry.
+   */
+  int[] dropCounts(Network net, long u, boolean global, boolean[] eligible) {
+    int[] target = nnz(net.sizes(), u);
+    int[] c = new int[target.length];
+    if (!global) {
+      for (int l = 0; l < c.length; l++) {
+        c[l] = eligible[l] ? Math.max(0, net.layer(l).nnz() - target[l]) : 0;
+      }
+      return c;
+    }
+    long surplus = 0;
+    int first = -1;
+    for (int l = 0; l < c.length; l++) {
+      surplus += net.layer(l).nnz() - target[l];
+      if (eligible[l] && first < 0) {
+        first = l;
+      }
+    }
+    if (first >= 0 && surplus > 0) {
+      c[first] = (int) surplus;
+    }
+    return c;
+  }
+
+  static boolean[] prunable(Network net) {
+    boolean[] e = new boolean[net.layerCount()];
+    for (int l = 0; l < e.length; l++) {
+      e[l] = net.layer(l).isSparse() && net.layer(l).nnz() > 0;
+    }
+    return e;
+  }
+}
