@@ -94,6 +94,7 @@ public final class LocalTrainer {
             wall, (t - firstStep) * (double) b / wall));
         epochStats = BatchStats.ZERO;
       }
+      listener.afterStep(state);
     }
     double wall = (System.nanoTime() - start) / 1e9;
     BatchStats eval = Evaluation.of(net, test);

@@ -11,5 +11,12 @@ public interface TrainingListener {
   /** After each epoch's evaluation. */
   default void onEpoch(EpochReport report) {}
 
+  /**
+   * After step {@code state.step()} is complete (optimizer and mask update applied) and, at an
+   * epoch's end, after {@link #onEpoch}: the point where a checkpoint of {@code state} is
+   * consistent. The state must not be modified.
+   */
+  default void afterStep(TrainingState state) {}
+
   TrainingListener NONE = new TrainingListener() {};
 }
