@@ -1,0 +1,107 @@
+package org.sparsetrain.training.spark;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.sparsetrain.training.nn.Network;
+import org.sparsetrain.training.nn.ParameterLayout;
+
+/**
+ * Per executor JVM: networks already built for (run id, mask version), with their scratch arrays,
+ * so a task only copies the step's values in instead of rebuilding and re-validating the CSR
+ * structure every step. Each concurrently running task borrows its own replica. Entries of other
+ * versions of a run are replaced; at most {@link #MAX_RUNS} runs are kept (least recently used go).
+ * Holds nothing Spark cannot rebuild: a lost executor just builds again.
+ */
+final class ExecutorCache {
+  private ExecutorCache() {}
+
+  static final int MAX_RUNS = 8;
+
+  private static final Map<String, Entry> RUNS = new ConcurrentHashMap<>();
+
+  private static final class Entry {
+    final long version;
+    final ConcurrentLinkedQueue<Replica> pool = new ConcurrentLinkedQueue<>();
+    volatile long lastUse = System.nanoTime();
+
+    Entry(long version) {
+      this.version = version;
+    }
+  }
+
+  /** A network of one structure plus the scratch arrays of one task. */
+  static final class Replica {
+    final Network net;
+    final ParameterLayout layout;
+    final Network.Workspace ws;
+    final int capacity;
+    final float[] grad;
+    final float[] x;
+    final float[] tmp;
+    final int[] y;
+    final int[] rows;
+
+    Replica(Network net, int capacity) {
+      this.net = net;
+      this.layout = net.layout();
+      this.capacity = capacity;
+      this.ws = net.workspace(capacity);
+      this.grad = new float[layout.size()];
+      this.x = new float[net.inputs() * capacity];
+      this.tmp = new float[net.inputs() * capacity];
+      this.y = new int[capacity];
+      this.rows = new int[capacity];
+    }
+  }
+
+  static Replica borrow(String runId, ModelStructure s, int capacity) {
+    Entry e = RUNS.compute(runId, (k, old) -> old != null && old.version >= s.version ? old : new Entry(s.version));
+    e.lastUse = System.nanoTime();
+    if (e.version == s.version) {
+      Replica r;
+      while ((r = e.pool.poll()) != null) {
+        if (r.capacity >= capacity) {
+          return r;
+        }
+      }
+    }
+    evictIfFull();
+    return new Replica(s.build(), capacity);
+  }
+
+  static void giveBack(String runId, long version, Replica r) {
+    Entry e = RUNS.get(runId);
+    if (e != null && e.version == version) {
+      e.pool.offer(r);
+    }
+  }
+
+  /** Drops what this JVM holds for a run (the driver calls it at the end; in local mode that frees everything). */
+  static void forget(String runId) {
+    RUNS.remove(runId);
+  }
+
+  /** Number of replicas pooled for a run at a version (for tests). */
+  static int pooled(String runId, long version) {
+    Entry e = RUNS.get(runId);
+    return e == null || e.version != version ? 0 : e.pool.size();
+  }
+
+  private static void evictIfFull() {
+    while (RUNS.size() > MAX_RUNS) {
+      String oldest = null;
+      long t = Long.MAX_VALUE;
+      for (Map.Entry<String, Entry> en : RUNS.entrySet()) {
+        if (en.getValue().lastUse < t) {
+          t = en.getValue().lastUse;
+          oldest = en.getKey();
+        }
+      }
+      if (oldest == null) {
+        return;
+      }
+      RUNS.remove(oldest);
+    }
+  }
+}

@@ -1,0 +1,456 @@
+package org.sparsetrain.training.spark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparsetrain.training.EpochReport;
+import org.sparsetrain.training.MaskUpdateReport;
+import org.sparsetrain.training.ModelSpec;
+import org.sparsetrain.training.StepReport;
+import org.sparsetrain.training.TrainResult;
+import org.sparsetrain.training.TrainingListener;
+import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.data.BatchSampler;
+import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.training.nn.BatchStats;
+import org.sparsetrain.training.nn.Layer;
+import org.sparsetrain.training.nn.Network;
+import org.sparsetrain.training.nn.ParameterLayout;
+import org.sparsetrain.training.optim.OptimizerState;
+import org.sparsetrain.training.sparsity.GrowthInput;
+import org.sparsetrain.training.sparsity.MaskUpdateContext;
+
+/**
+ * Data-parallel training on Spark with driver-side mask coordination; the distributed twin of
+ * {@link org.sparsetrain.training.LocalTrainer}, finishing every step through the same
+ * {@link TrainingState#finishStep}.
+ *
+ * <p><b>One step, one Spark job.</b> The driver broadcasts a copy of the current values (and the
+ * CSR structure only when {@link TrainingState#maskVersion()} moved; superseded broadcasts are
+ * destroyed). Each partition computes, for each of its virtual shards, the gradient of the rows of
+ * step t's global batch that fall in the shard (scale 1/B) and adds it in 2^-40 fixed point;
+ * {@code treeAggregate} sums the partitions; the driver turns the sum back into floats and calls
+ * {@code finishStep}. Communication is O(nnz) per step.
+ *
+ * <p><b>Bit-identical whatever the cluster.</b> The training rows are re-blocked once into V fixed
+ * virtual shards of the global ids (see {@link SparkTrainerOptions#virtualShards()}), so every
+ * micro-batch is computed the same way in one task whatever the number of input partitions, and
+ * fixed-point addition is associative: runs with 1, 2 or 3 partitions, with retried tasks, or on
+ * separate executor JVMs end with identical weights and masks. Compared with the
+ * {@code LocalTrainer} (one float sum over the whole batch) the results agree up to float
+ * summation order.
+ *
+ * <p><b>Dense gradients for growth</b> (RigL): when the method updates at t and asks for
+ * {@link GrowthInput#DENSE_GRADIENT}, each {@code inactiveGradient(layer)} call runs one Spark job
+ * per row block of at most {@link SparkTrainerOptions#denseBlockFloats()} dense floats; tasks
+ * recompute the step's forward/backward with the step's (pre-update) values and return only the
+ * inactive positions' exact sums.
+ *
+ * <p><b>Local SGD</b> ({@link SparkTrainerOptions#localSteps()} = K &gt; 1): K local steps per
+ * job on each partition's share of each global batch, then the values and optimizer state are
+ * averaged (weighted by rows seen). Rounds stop at epoch ends and before mask-update steps, which
+ * run synchronously.
+ *
+ * <p><b>A good Spark citizen:</b> works in an existing session, never stops the context, restores
+ * the caller's job group and description, and unpersists and destroys what it created.
+ */
+public final class SparkTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
+
+  private final JavaSparkContext sc;
+  private final ModelSpec spec;
+  private final TrainingPlan plan;
+  private final SparkTrainerOptions options;
+  private volatile TrainingState lastState;
+
+  public SparkTrainer(SparkSession spark, ModelSpec spec, TrainingPlan plan, SparkTrainerOptions options) {
+    this(JavaSparkContext.fromSparkContext(Objects.requireNonNull(spark, "spark").sparkContext()), spec, plan, options);
+  }
+
+  public SparkTrainer(JavaSparkContext sc, ModelSpec spec, TrainingPlan plan, SparkTrainerOptions options) {
+    this.sc = Objects.requireNonNull(sc, "spark context");
+    this.spec = Objects.requireNonNull(spec, "model spec");
+    this.plan = Objects.requireNonNull(plan, "training plan");
+    this.options = options == null ? SparkTrainerOptions.DEFAULTS : options;
+  }
+
+  public SparkTrainerOptions options() {
+    return options;
+  }
+
+  /**
+   * The training state as of the last finished step of the current or last run. Local-SGD rounds
+   * replace the state object, so read it here rather than keeping the one passed in.
+   */
+  public TrainingState lastState() {
+    return lastState;
+  }
+
+  /**
+   * Trains a freshly initialised network on {@code train} (global ids contiguous over [0, n), any
+   * number of blocks per partition, empty partitions allowed) and evaluates on {@code test} after
+   * every epoch. Validates everything before the first step.
+   */
+  public TrainResult train(JavaRDD<DataBlock> train, JavaRDD<DataBlock> test, TrainingListener listener) {
+    long n = checkTrain(train);
+    checkTest(test);
+    Network net = spec.build(plan.method(), plan.seed());
+    BatchSampler sampler = new BatchSampler(n, plan.batchSize(), plan.seed());
+    long total = sampler.stepsPerEpoch() * plan.epochs();
+    TrainingState state = new TrainingState(net, OptimizerState.create(plan.optimizer(), net), plan.method(),
+        plan.learningRate(total), plan.seed(), total, 0, 0);
+    return run(state, train, n, test, listener);
+  }
+
+  /** Trains from {@code state} (fresh or restored from a checkpoint) to the end of the plan. */
+  public TrainResult continueTraining(TrainingState state, JavaRDD<DataBlock> train, JavaRDD<DataBlock> test,
+                                      TrainingListener listener) {
+    Objects.requireNonNull(state, "state");
+    if (!Arrays.equals(state.network().sizes(), spec.sizes())) {
+      throw new IllegalArgumentException("the state's network has layers " + Arrays.toString(state.network().sizes())
+          + " but model.layers is " + Arrays.toString(spec.sizes()));
+    }
+    long n = checkTrain(train);
+    checkTest(test);
+    return run(state, train, n, test, listener);
+  }
+
+  private long checkTrain(JavaRDD<DataBlock> train) {
+    Objects.requireNonNull(train, "training data");
+    return TrainingData.check(TrainingData.summarise(train), "training", spec.inputs(), spec.classes(), true, plan.batchSize());
+  }
+
+  private void checkTest(JavaRDD<DataBlock> test) {
+    Objects.requireNonNull(test, "test data");
+    TrainingData.check(TrainingData.summarise(test), "test", spec.inputs(), spec.classes(), false, 0);
+  }
+
+  private TrainResult run(TrainingState initial, JavaRDD<DataBlock> train, long n, JavaRDD<DataBlock> test,
+                          TrainingListener listener) {
+    TrainingListener out = listener == null ? TrainingListener.NONE : listener;
+    try (Run r = new Run(initial, train, n)) {
+      return r.loop(test, out);
+    }
+  }
+
+  /** One run's driver-side resources: broadcasts, the cached shard RDD, the caller's job properties. */
+  private final class Run implements AutoCloseable {
+    private final String runId = UUID.randomUUID().toString();
+    private final String previousGroup = sc.getLocalProperty("spark.jobGroup.id");
+    private final String previousDescription = sc.getLocalProperty("spark.job.description");
+    private final String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
+    private final BatchSampler sampler;
+    private final JavaRDD<DataBlock> shards;
+    private final int parallelism;
+    private final int shardCount;
+    private TrainingState state;
+    private Broadcast<ModelStructure> structure;
+    private long structureVersion = -1;
+    private double lastLoss = Double.NaN;
+
+    Run(TrainingState initial, JavaRDD<DataBlock> train, long n) {
+      this.state = initial;
+      lastState = initial;
+      this.sampler = new BatchSampler(n, plan.batchSize(), plan.seed());
+      this.shardCount = (int) Math.min(options.shardsFor(plan.batchSize()), n);
+      int partitions = Math.max(1, Math.min(train.getNumPartitions(), shardCount));
+      this.shards = TrainingData.shard(train, n, shardCount, partitions)
+          .setName(options.runName() + " training shards (" + shardCount + " virtual shards)")
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      this.parallelism = Math.max(1, Math.min(partitions, sc.defaultParallelism()));
+      long spe = sampler.stepsPerEpoch();
+      if (initial.totalSteps() != spe * plan.epochs()) {
+        LOG.warn("state plans {} steps but {} epochs of {} steps are {}", initial.totalSteps(), plan.epochs(), spe,
+            spe * plan.epochs());
+      }
+      LOG.info("{}: {} rows, batch {}, {} virtual shards over {} partitions, {} local step(s) per job, run id {}",
+          options.runName(), n, plan.batchSize(), shardCount, partitions, options.localSteps(), runId);
+    }
+
+    private void describe(String what) {
+      sc.setJobGroup(runId, options.runName() + " " + what, false);
+    }
+
+    /** Broadcasts the structure if the mask version moved; returns the bytes sent for it. */
+    private long ensureStructure() {
+      if (structure != null && structureVersion == state.maskVersion()) {
+        return 0;
+      }
+      if (structure != null) {
+        structure.destroy();
+      }
+      ModelStructure s = ModelStructure.of(state.network(), state.maskVersion());
+      structure = sc.broadcast(s);
+      structureVersion = state.maskVersion();
+      return s.bytes();
+    }
+
+    TrainResult loop(JavaRDD<DataBlock> test, TrainingListener listener) {
+      Network net = state.network();
+      long spe = sampler.stepsPerEpoch();
+      long start = System.nanoTime();
+      long firstStep = state.step();
+      BatchStats epochStats = BatchStats.ZERO;
+      while (state.step() < state.totalSteps()) {
+        long t = state.step() + 1;
+        long end = roundEnd(t, spe);
+        BatchStats s = end == t ? syncStep(t, listener) : localRound(t, end, listener);
+        epochStats = epochStats.plus(s);
+        long done = state.step();
+        if (done % spe == 0 || done == state.totalSteps()) {
+          BatchStats eval = evaluate(test, done);
+          double wall = (System.nanoTime() - start) / 1e9;
+          listener.onEpoch(new EpochReport((int) ((done - 1) / spe), done, epochStats.meanLoss(), epochStats.accuracy(),
+              eval.meanLoss(), eval.accuracy(), net.densities(), state.method().targetDensities(done, spec.sizes()),
+              wall, (done - firstStep) * (double) plan.batchSize() / wall));
+          LOG.info("{}: epoch {} done at step {}: train loss {} acc {}, test loss {} acc {}", options.runName(),
+              (done - 1) / spe, done, fmt(epochStats.meanLoss()), fmt(epochStats.accuracy()), fmt(eval.meanLoss()),
+              fmt(eval.accuracy()));
+          epochStats = BatchStats.ZERO;
+        }
+      }
+      double wall = (System.nanoTime() - start) / 1e9;
+      BatchStats eval = evaluate(test, state.step());
+      return new TrainResult(net, eval, state.step(), plan.epochs(), wall,
+          (state.step() - firstStep) * (double) plan.batchSize() / wall);
+    }
+
+    /** Last step of the round starting at t: t itself unless local SGD applies. */
+    private long roundEnd(long t, long spe) {
+      if (options.localSteps() <= 1 || state.method().updatesAt(t)) {
+        return t;
+      }
+      long end = t;
+      while (end - t + 1 < options.localSteps() && end < state.totalSteps() && end % spe != 0
+          && !state.method().updatesAt(end + 1)) {
+        end++;
+      }
+      return end;
+    }
+
+    private BatchStats syncStep(long t, TrainingListener listener) {
+      long t0 = System.nanoTime();
+      Network net = state.network();
+      int epoch = sampler.epochOf(t);
+      long sent = ensureStructure();
+      ModelValues mv = ModelValues.of(net, state.maskVersion());
+      Broadcast<ModelValues> values = sc.broadcast(mv);
+      sent += mv.bytes();
+      describe(String.format(Locale.ROOT, "step %d/%d epoch %d (last loss %s)", t, state.totalSteps(), epoch, fmt(lastLoss)));
+      Parts.Gradient sum;
+      long[] received = {0};
+      long[] computeNanos = {0};
+      try {
+        sum = shards.mapPartitions(new Tasks.Step(runId, structure, values, sampler, t, options.failOnceAtStep()))
+            .treeAggregate(new Parts.Gradient(), Parts.Gradient::merge, Parts.Gradient::merge, options.treeDepth());
+        if (sum.acc == null || sum.count != plan.batchSize()) {
+          throw new IllegalStateException("step " + t + " covered " + sum.count + " of " + plan.batchSize()
+              + " rows of the global batch: the cached shards do not match the data");
+        }
+        if (sum.bad) {
+          throw new IllegalStateException("step " + t + ": the gradient is not finite or exceeds 2^21 in magnitude"
+              + " (training diverged; lower optimizer.lr)");
+        }
+        received[0] += 8L * sum.acc.length * sum.tasks;
+        computeNanos[0] += sum.computeNanos;
+        ParameterLayout layout = net.layout();
+        float[] grad = FixedPoint.toFloat(sum.acc);
+        boolean dense = state.method().updatesAt(t) && state.method().growthInput(t) == GrowthInput.DENSE_GRADIENT;
+        TrainingState.InactiveGradientSource source = dense
+            ? (l, v) -> inactiveGradient(values, t, l, v, received, computeNanos) : null;
+        double[] churn = state.finishStep(grad, layout, source);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        BatchStats s = new BatchStats(sum.lossSum, sum.correct, sum.count);
+        lastLoss = s.meanLoss();
+        double compute = computeNanos[0] / 1e6 / parallelism;
+        listener.onStep(new StepReport(t, epoch, s.meanLoss(), s.accuracy(), state.learningRate(t), ms, compute, sent,
+            received[0]));
+        if (churn != null) {
+          listener.onMaskUpdate(new MaskUpdateReport(t, churn, net.densities(), ms));
+        }
+        progress(t, epoch, s, ms, compute);
+        return s;
+      } finally {
+        values.destroy();
+      }
+    }
+
+    /** Streams layer l's inactive-position gradient of step t in row blocks, one Spark job per block. */
+    private void inactiveGradient(Broadcast<ModelValues> values, long t, int l, MaskUpdateContext.InactiveGradientVisitor v,
+                                  long[] received, long[] computeNanos) {
+      Layer layer = state.network().layer(l);
+      int in = layer.inFeatures();
+      int out = layer.outFeatures();
+      int blockRows = Math.max(1, options.denseBlockFloats() / in);
+      int[] rp = layer.rowPtr();
+      int[] ci = layer.colIdx();
+      for (int r0 = 0; r0 < out; r0 += blockRows) {
+        int r1 = Math.min(out, r0 + blockRows);
+        long[] pos = new long[(r1 - r0) * in - (rp[r1] - rp[r0])];
+        int n = 0;
+        for (int r = r0; r < r1; r++) {
+          int k = rp[r];
+          for (int c = 0; c < in; c++) {
+            if (k < rp[r + 1] && ci[k] == c) {
+              k++;
+              continue;
+            }
+            pos[n++] = (long) r * in + c;
+          }
+        }
+        if (n == 0) {
+          v.visit(pos, new float[0], 0);
+          continue;
+        }
+        describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d rows %d..%d (%d inactive)", t, l, r0,
+            r1 - 1, n));
+        Parts.Gradient g = shards.mapPartitions(new Tasks.Inactive(runId, structure, values, sampler, t, l, r0, r1, n))
+            .treeAggregate(new Parts.Gradient(), Parts.Gradient::merge, Parts.Gradient::merge, options.treeDepth());
+        if (g.bad) {
+          throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " is not finite or too large");
+        }
+        received[0] += 8L * n * g.tasks;
+        computeNanos[0] += g.computeNanos;
+        v.visit(pos, FixedPoint.toFloat(g.acc), n);
+      }
+    }
+
+    /** Steps [from, to] as one local-SGD round, then averaging. */
+    private BatchStats localRound(long from, long to, TrainingListener listener) {
+      long t0 = System.nanoTime();
+      Network net = state.network();
+      long sent = ensureStructure();
+      OptimizerState opt = state.optimizer();
+      ModelValues mv = ModelValues.withOptimizer(net, state.maskVersion(), opt);
+      Broadcast<ModelValues> values = sc.broadcast(mv);
+      sent += mv.bytes();
+      describe(String.format(Locale.ROOT, "local steps %d..%d/%d epoch %d (last loss %s)", from, to, state.totalSteps(),
+          sampler.epochOf(from), fmt(lastLoss)));
+      List<Parts.Round> parts;
+      try {
+        parts = shards.mapPartitionsWithIndex(new Tasks.Round(runId, structure, values, sampler, from, to, plan,
+            state.totalSteps(), options.failOnceAtStep()), false).collect();
+      } finally {
+        values.destroy();
+      }
+      ParameterLayout layout = net.layout();
+      int slots = opt.slots();
+      double[] p = new double[layout.size()];
+      double[][] sl = new double[slots][layout.size()];
+      long rows = 0;
+      long received = 0;
+      long computeNanos = 0;
+      int k = (int) (to - from + 1);
+      double[] loss = new double[k];
+      long[] correct = new long[k];
+      long[] count = new long[k];
+      List<Parts.Round> sorted = new ArrayList<>(parts);
+      sorted.sort((a, b) -> Integer.compare(a.partition, b.partition));
+      for (Parts.Round part : sorted) {
+        received += 4L * layout.size() * (1 + slots);
+        computeNanos += part.computeNanos;
+        for (int i = 0; i < k; i++) {
+          loss[i] += part.lossSum[i];
+          correct[i] += part.correct[i];
+          count[i] += part.count[i];
+        }
+        if (part.rows == 0) {
+          continue;
+        }
+        rows += part.rows;
+        for (int i = 0; i < p.length; i++) {
+          p[i] += part.rows * (double) part.params[i];
+        }
+        for (int s = 0; s < slots; s++) {
+          for (int i = 0; i < p.length; i++) {
+            sl[s][i] += part.rows * (double) part.slots[s][i];
+          }
+        }
+      }
+      float[][][] ws = new float[net.layerCount()][slots][];
+      float[][][] bs = new float[net.layerCount()][slots][];
+      for (int l = 0; l < net.layerCount(); l++) {
+        Layer layer = net.layer(l);
+        average(p, layout.weightOffset(l), rows, layer.values());
+        average(p, layout.biasOffset(l), rows, layer.bias());
+        for (int s = 0; s < slots; s++) {
+          ws[l][s] = opt.weightSlot(l, s);
+          bs[l][s] = opt.biasSlot(l, s);
+          average(sl[s], layout.weightOffset(l), rows, ws[l][s]);
+          average(sl[s], layout.biasOffset(l), rows, bs[l][s]);
+        }
+      }
+      state = new TrainingState(net, OptimizerState.restore(opt.optimizer(), ws, bs, opt.step() + k), state.method(),
+          plan.learningRate(state.totalSteps()), state.seed(), state.totalSteps(), to, state.maskVersion());
+      lastState = state;
+      double ms = (System.nanoTime() - t0) / 1e6;
+      double compute = computeNanos / 1e6 / parallelism;
+      BatchStats total = BatchStats.ZERO;
+      for (int i = 0; i < k; i++) {
+        long t = from + i;
+        BatchStats s = new BatchStats(loss[i], correct[i], count[i]);
+        total = total.plus(s);
+        listener.onStep(new StepReport(t, sampler.epochOf(t), s.meanLoss(), s.accuracy(), state.learningRate(t), ms / k,
+            compute / k, sent / k, received / k));
+      }
+      lastLoss = new BatchStats(loss[k - 1], correct[k - 1], count[k - 1]).meanLoss();
+      progress(to, sampler.epochOf(to), total, ms, compute);
+      return total;
+    }
+
+    private void average(double[] sum, int off, long rows, float[] into) {
+      for (int i = 0; i < into.length; i++) {
+        into[i] = (float) (sum[off + i] / rows);
+      }
+    }
+
+    private BatchStats evaluate(JavaRDD<DataBlock> test, long step) {
+      ensureStructure();
+      Broadcast<ModelValues> values = sc.broadcast(ModelValues.of(state.network(), state.maskVersion()));
+      try {
+        describe(String.format(Locale.ROOT, "evaluation after step %d", step));
+        Parts.Eval e = test.mapPartitions(new Tasks.Eval(runId, structure, values, Evaluation_CHUNK))
+            .reduce(Parts.Eval::merge);
+        return new BatchStats(e.lossSum, e.correct, e.count);
+      } finally {
+        values.destroy();
+      }
+    }
+
+    private void progress(long t, int epoch, BatchStats s, double ms, double compute) {
+      if (options.logEvery() > 0 && (t % options.logEvery() == 0 || t == state.totalSteps())) {
+        LOG.info("{}: step {}/{} epoch {} loss {} acc {} | {} ms/step, compute {} ms", options.runName(), t,
+            state.totalSteps(), epoch, fmt(s.meanLoss()), fmt(s.accuracy()), fmt(ms), fmt(compute));
+      }
+    }
+
+    @Override
+    public void close() {
+      if (structure != null) {
+        structure.destroy();
+      }
+      shards.unpersist(false);
+      ExecutorCache.forget(runId);
+      sc.setLocalProperty("spark.jobGroup.id", previousGroup);
+      sc.setLocalProperty("spark.job.description", previousDescription);
+      sc.setLocalProperty("spark.job.interruptOnCancel", previousInterrupt);
+    }
+  }
+
+  private static final int Evaluation_CHUNK = org.sparsetrain.training.Evaluation.CHUNK;
+
+  private static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.4f", v);
+  }
+}

@@ -1,0 +1,85 @@
+package org.sparsetrain.training.spark;
+
+import java.io.Serializable;
+
+/**
+ * How the {@link SparkTrainer} distributes a run. Validated on construction; {@link #DEFAULTS}
+ * lists the defaults.
+ *
+ * @param runName name shown in Spark UI job groups/descriptions and log lines (default {@code sparsetrain})
+ * @param localSteps K optimizer steps per Spark job, followed by averaging of values and optimizer
+ *     state (local SGD). 1 (default) is synchronous data-parallel SGD. Rounds end early at epoch
+ *     ends and before mask-update steps, which always run synchronously, so masks are fixed
+ *     inside a round and the average stays sparse.
+ * @param virtualShards V, the number of fixed virtual shards of the global row ids (0 = auto:
+ *     {@code clamp(batchSize / 32, 1, 256)}). The gradient of step t is the exact sum of V
+ *     micro-batch gradients (the rows of the global batch in each shard), so the result does not
+ *     depend on how many partitions or executors there are; the useful parallelism is at most V.
+ * @param treeDepth depth of {@code treeAggregate} (default 2)
+ * @param denseBlockFloats at most this many floats of a dense gradient row block per message when a
+ *     growth criterion needs the dense gradient (default 2^20)
+ * @param logEvery log a progress line every this many steps (0 = never; default 50)
+ * @param failOnceAtStep test hook: at this step the task of partition 0 throws on its first attempt
+ *     (0 = never)
+ */
+public record SparkTrainerOptions(String runName, int localSteps, int virtualShards, int treeDepth,
+                                  int denseBlockFloats, int logEvery, long failOnceAtStep) implements Serializable {
+  public static final SparkTrainerOptions DEFAULTS = new SparkTrainerOptions("sparsetrain", 1, 0, 2, 1 << 20, 50, 0);
+
+  public SparkTrainerOptions {
+    if (runName == null || runName.isBlank()) {
+      throw new IllegalArgumentException("distribution.run_name must not be empty");
+    }
+    if (localSteps < 1) {
+      throw new IllegalArgumentException("distribution.local_steps must be >= 1, got " + localSteps);
+    }
+    if (virtualShards < 0) {
+      throw new IllegalArgumentException("distribution.virtual_shards must be >= 0 (0 = auto), got " + virtualShards);
+    }
+    if (treeDepth < 1) {
+      throw new IllegalArgumentException("distribution.tree_depth must be >= 1, got " + treeDepth);
+    }
+    if (denseBlockFloats < 1) {
+      throw new IllegalArgumentException("distribution.dense_block_floats must be >= 1, got " + denseBlockFloats);
+    }
+    if (logEvery < 0) {
+      throw new IllegalArgumentException("distribution.log_every must be >= 0, got " + logEvery);
+    }
+    if (failOnceAtStep < 0) {
+      throw new IllegalArgumentException("failOnceAtStep must be >= 0, got " + failOnceAtStep);
+    }
+  }
+
+  /** V for a run with global batch size {@code batchSize}. */
+  public int shardsFor(int batchSize) {
+    return virtualShards > 0 ? virtualShards : Math.max(1, Math.min(256, batchSize / 32));
+  }
+
+  public SparkTrainerOptions withRunName(String v) {
+    return new SparkTrainerOptions(v, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep);
+  }
+
+  public SparkTrainerOptions withLocalSteps(int v) {
+    return new SparkTrainerOptions(runName, v, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep);
+  }
+
+  public SparkTrainerOptions withVirtualShards(int v) {
+    return new SparkTrainerOptions(runName, localSteps, v, treeDepth, denseBlockFloats, logEvery, failOnceAtStep);
+  }
+
+  public SparkTrainerOptions withTreeDepth(int v) {
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, v, denseBlockFloats, logEvery, failOnceAtStep);
+  }
+
+  public SparkTrainerOptions withDenseBlockFloats(int v) {
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, v, logEvery, failOnceAtStep);
+  }
+
+  public SparkTrainerOptions withLogEvery(int v) {
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, v, failOnceAtStep);
+  }
+
+  public SparkTrainerOptions withFailOnceAtStep(long v) {
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, v);
+  }
+}

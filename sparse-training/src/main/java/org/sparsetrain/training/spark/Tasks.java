@@ -1,0 +1,320 @@
+package org.sparsetrain.training.spark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparsetrain.training.Evaluation;
+import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.data.BatchSampler;
+import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.training.nn.BatchStats;
+import org.sparsetrain.training.nn.Layer;
+import org.sparsetrain.training.nn.ParameterLayout;
+import org.sparsetrain.training.optim.OptimizerState;
+
+/**
+ * The functions Spark runs on executors. Each is a pure function of its broadcasts, the step and
+ * the cached shard blocks, so a retried or speculative task computes the same result.
+ */
+final class Tasks {
+  private Tasks() {}
+
+  /** Test hook: the task of partition 0 fails on its first attempt at the chosen step. */
+  static void maybeFail(long failOnceAtStep, long from, long to) {
+    TaskContext tc = TaskContext.get();
+    if (failOnceAtStep > 0 && failOnceAtStep >= from && failOnceAtStep <= to && tc != null
+        && tc.partitionId() == 0 && tc.attemptNumber() == 0) {
+      throw new IllegalStateException("sparsetrain test hook: injected failure at step " + failOnceAtStep
+          + " (partition 0, attempt 0)");
+    }
+  }
+
+  /** What every step-like task needs. */
+  abstract static class Base implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final String runId;
+    final Broadcast<ModelStructure> structure;
+    final Broadcast<ModelValues> values;
+    final BatchSampler sampler;
+    final long step;
+
+    Base(String runId, Broadcast<ModelStructure> structure, Broadcast<ModelValues> values, BatchSampler sampler, long step) {
+      this.runId = runId;
+      this.structure = structure;
+      this.values = values;
+      this.sampler = sampler;
+      this.step = step;
+    }
+
+    ExecutorCache.Replica borrow() {
+      ExecutorCache.Replica r = ExecutorCache.borrow(runId, structure.value(), sampler.batchSize());
+      values.value().loadInto(r.net);
+      return r;
+    }
+
+    void giveBack(ExecutorCache.Replica r) {
+      ExecutorCache.giveBack(runId, structure.value().version, r);
+    }
+
+    /** Forward/backward of the micro-batch of {@code b} at this step into r.grad (zeroed first); null if it has no rows. */
+    BatchStats microBatch(ExecutorCache.Replica r, DataBlock b) {
+      int n = sampler.localRows(step, b.firstRow(), b.rows(), r.rows);
+      if (n == 0) {
+        return null;
+      }
+      b.gather(r.rows, 0, n, r.x, r.y, 0);
+      Arrays.fill(r.grad, 0f);
+      return r.net.accumulateGradient(r.x, n, r.y, 0, 1f / sampler.batchSize(), r.grad, r.layout, r.ws);
+    }
+  }
+
+  /** One synchronous step: the exact sum of this partition's micro-batch gradients. */
+  static final class Step extends Base implements FlatMapFunction<Iterator<DataBlock>, Parts.Gradient> {
+    private static final long serialVersionUID = 1L;
+    private final long failOnceAtStep;
+
+    Step(String runId, Broadcast<ModelStructure> s, Broadcast<ModelValues> v, BatchSampler sampler, long step, long failOnceAtStep) {
+      super(runId, s, v, sampler, step);
+      this.failOnceAtStep = failOnceAtStep;
+    }
+
+    @Override
+    public Iterator<Parts.Gradient> call(Iterator<DataBlock> it) {
+      long start = System.nanoTime();
+      ExecutorCache.Replica r = borrow();
+      try {
+        Parts.Gradient g = new Parts.Gradient(r.layout.size());
+        while (it.hasNext()) {
+          BatchStats st = microBatch(r, it.next());
+          if (st == null) {
+            continue;
+          }
+          g.bad |= !FixedPoint.add(r.grad, 0, g.acc, r.grad.length);
+          g.lossSum += st.lossSum();
+          g.correct += st.correct();
+          g.count += st.count();
+        }
+        maybeFail(failOnceAtStep, step, step);
+        g.computeNanos = System.nanoTime() - start;
+        return Collections.singletonList(g).iterator();
+      } finally {
+        giveBack(r);
+      }
+    }
+  }
+
+  /**
+   * The gradient of this step's batch at the <em>inactive</em> positions of rows [r0, r1) of one
+   * layer: the forward/backward is recomputed per micro-batch and only that row block of the dense
+   * gradient is formed, so no message holds more than one block.
+   */
+  static final class Inactive extends Base implements FlatMapFunction<Iterator<DataBlock>, Parts.Gradient> {
+    private static final long serialVersionUID = 1L;
+    private final int layer;
+    private final int r0;
+    private final int r1;
+    private final int count;
+
+    Inactive(String runId, Broadcast<ModelStructure> s, Broadcast<ModelValues> v, BatchSampler sampler, long step,
+             int layer, int r0, int r1, int count) {
+      super(runId, s, v, sampler, step);
+      this.layer = layer;
+      this.r0 = r0;
+      this.r1 = r1;
+      this.count = count;
+    }
+
+    @Override
+    public Iterator<Parts.Gradient> call(Iterator<DataBlock> it) {
+      long start = System.nanoTime();
+      ExecutorCache.Replica r = borrow();
+      try {
+        ModelStructure s = structure.value();
+        int in = s.sizes[layer];
+        int[] rp = s.rowPtr[layer];
+        int[] ci = s.colIdx[layer];
+        float[] dense = new float[(r1 - r0) * in];
+        Parts.Gradient g = new Parts.Gradient(count);
+        while (it.hasNext()) {
+          BatchStats st = microBatch(r, it.next());
+          if (st == null || rp == null) {
+            continue;
+          }
+          Layer.denseGradientRows(r.ws.input(layer), r.ws.delta(layer), r.ws.batch(), in, r0, r1, dense);
+          int j = 0;
+          for (int row = r0; row < r1; row++) {
+            int k = rp[row];
+            int o = (row - r0) * in;
+            for (int c = 0; c < in; c++) {
+              if (k < rp[row + 1] && ci[k] == c) {
+                k++;
+                continue;
+              }
+              g.bad |= !FixedPoint.addOne(g.acc, j++, dense[o + c]);
+            }
+          }
+          if (j != count) {
+            throw new IllegalStateException("inactive count " + j + " != " + count + " in layer " + layer);
+          }
+          g.count += st.count();
+        }
+        g.computeNanos = System.nanoTime() - start;
+        return Collections.singletonList(g).iterator();
+      } finally {
+        giveBack(r);
+      }
+    }
+  }
+
+  /**
+   * A local-SGD round: steps [from, to] on this partition's rows of each global batch, each step
+   * finished by a {@link TrainingState} of the executor's own (same optimizer, schedule and
+   * gradient adjustment as the driver; rounds never contain a mask update).
+   */
+  static final class Round extends Base implements Function2<Integer, Iterator<DataBlock>, Iterator<Parts.Round>> {
+    private static final long serialVersionUID = 1L;
+    private final long to;
+    private final TrainingPlan plan;
+    private final long totalSteps;
+    private final long failOnceAtStep;
+
+    Round(String runId, Broadcast<ModelStructure> s, Broadcast<ModelValues> v, BatchSampler sampler, long from, long to,
+          TrainingPlan plan, long totalSteps, long failOnceAtStep) {
+      super(runId, s, v, sampler, from);
+      this.to = to;
+      this.plan = plan;
+      this.totalSteps = totalSteps;
+      this.failOnceAtStep = failOnceAtStep;
+    }
+
+    @Override
+    public Iterator<Parts.Round> call(Integer partition, Iterator<DataBlock> it) {
+      long start = System.nanoTime();
+      List<DataBlock> blocks = new ArrayList<>();
+      it.forEachRemaining(blocks::add);
+      ExecutorCache.Replica r = borrow();
+      try {
+        ModelValues v = values.value();
+        int layers = v.weights.length;
+        int slots = v.weightSlots[0].length;
+        float[][][] ws = new float[layers][slots][];
+        float[][][] bs = new float[layers][slots][];
+        for (int l = 0; l < layers; l++) {
+          for (int s = 0; s < slots; s++) {
+            ws[l][s] = v.weightSlots[l][s].clone();
+            bs[l][s] = v.biasSlots[l][s].clone();
+          }
+        }
+        OptimizerState opt = OptimizerState.restore(plan.optimizer(), ws, bs, v.optimizerStep);
+        TrainingState local = new TrainingState(r.net, opt, plan.method(), plan.learningRate(totalSteps), plan.seed(),
+            totalSteps, step - 1, v.version);
+        int k = (int) (to - step + 1);
+        Parts.Round out = new Parts.Round();
+        out.partition = partition;
+        out.lossSum = new double[k];
+        out.correct = new long[k];
+        out.count = new long[k];
+        int[][] rowsPerBlock = new int[blocks.size()][];
+        int[] nPerBlock = new int[blocks.size()];
+        for (long t = step; t <= to; t++) {
+          int m = 0;
+          for (int b = 0; b < blocks.size(); b++) {
+            if (rowsPerBlock[b] == null) {
+              rowsPerBlock[b] = new int[sampler.batchSize()];
+            }
+            nPerBlock[b] = sampler.localRows(t, blocks.get(b).firstRow(), blocks.get(b).rows(), rowsPerBlock[b]);
+            m += nPerBlock[b];
+          }
+          Arrays.fill(r.grad, 0f);
+          if (m > 0) {
+            int off = 0;
+            int f = r.net.inputs();
+            for (int b = 0; b < blocks.size(); b++) {
+              int n = nPerBlock[b];
+              if (n == 0) {
+                continue;
+              }
+              blocks.get(b).gather(rowsPerBlock[b], 0, n, r.tmp, r.y, off);
+              for (int c = 0; c < f; c++) {
+                System.arraycopy(r.tmp, c * n, r.x, c * m + off, n);
+              }
+              off += n;
+            }
+            BatchStats st = r.net.accumulateGradient(r.x, m, r.y, 0, 1f / m, r.grad, r.layout, r.ws);
+            int i = (int) (t - step);
+            out.lossSum[i] = st.lossSum();
+            out.correct[i] = st.correct();
+            out.count[i] = st.count();
+          }
+          if (local.finishStep(r.grad, r.layout, null) != null) {
+            throw new IllegalStateException("a local-SGD round reached a mask update at step " + t);
+          }
+          out.rows += m;
+        }
+        ParameterLayout layout = r.layout;
+        out.params = new float[layout.size()];
+        out.slots = new float[slots][layout.size()];
+        for (int l = 0; l < layers; l++) {
+          Layer layer = r.net.layer(l);
+          System.arraycopy(layer.values(), 0, out.params, layout.weightOffset(l), layer.nnz());
+          System.arraycopy(layer.bias(), 0, out.params, layout.biasOffset(l), layer.outFeatures());
+          for (int s = 0; s < slots; s++) {
+            System.arraycopy(opt.weightSlot(l, s), 0, out.slots[s], layout.weightOffset(l), layer.nnz());
+            System.arraycopy(opt.biasSlot(l, s), 0, out.slots[s], layout.biasOffset(l), layer.outFeatures());
+          }
+        }
+        maybeFail(failOnceAtStep, step, to);
+        out.computeNanos = System.nanoTime() - start;
+        return Collections.singletonList(out).iterator();
+      } finally {
+        giveBack(r);
+      }
+    }
+  }
+
+  /** Loss and accuracy of the broadcast model over test blocks. */
+  static final class Eval implements FlatMapFunction<Iterator<DataBlock>, Parts.Eval> {
+    private static final long serialVersionUID = 1L;
+    private final String runId;
+    private final Broadcast<ModelStructure> structure;
+    private final Broadcast<ModelValues> values;
+    private final int capacity;
+
+    Eval(String runId, Broadcast<ModelStructure> structure, Broadcast<ModelValues> values, int capacity) {
+      this.runId = runId;
+      this.structure = structure;
+      this.values = values;
+      this.capacity = capacity;
+    }
+
+    @Override
+    public Iterator<Parts.Eval> call(Iterator<DataBlock> it) {
+      long start = System.nanoTime();
+      Parts.Eval e = new Parts.Eval();
+      if (!it.hasNext()) {
+        return Collections.singletonList(e).iterator();
+      }
+      ExecutorCache.Replica r = ExecutorCache.borrow(runId, structure.value(), capacity);
+      try {
+        values.value().loadInto(r.net);
+        while (it.hasNext()) {
+          BatchStats s = Evaluation.of(r.net, it.next());
+          e.lossSum += s.lossSum();
+          e.correct += s.correct();
+          e.count += s.count();
+        }
+        e.computeNanos = System.nanoTime() - start;
+        return Collections.singletonList(e).iterator();
+      } finally {
+        ExecutorCache.giveBack(runId, structure.value().version, r);
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package org.sparsetrain.training.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparsetrain.training.spark.SparkTestSupport.SPEC;
+import static org.sparsetrain.training.spark.SparkTestSupport.assertSameModel;
+import static org.sparsetrain.training.spark.SparkTestSupport.data;
+import static org.sparsetrain.training.spark.SparkTestSupport.options;
+import static org.sparsetrain.training.spark.SparkTestSupport.plan;
+import static org.sparsetrain.training.spark.SparkTestSupport.rdd;
+import static org.sparsetrain.training.spark.SparkTestSupport.split;
+
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.sparsetrain.training.LocalTrainer;
+import org.sparsetrain.training.TrainResult;
+import org.sparsetrain.training.TrainingListener;
+import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.data.DataBlock;
+
+/**
+ * The SparkTrainer with executors in two separate JVMs ({@code local-cluster[2,1,1024]}), Kryo
+ * registration required, a task that fails once: same weights bit for bit as one partition, and
+ * the LocalTrainer's within {@link SparkTrainerTest#TOL} (see there for why).
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class SparkTrainerClusterTest {
+  static JavaSparkContext sc;
+  static final DataBlock TRAIN = data(1, 0, 200);
+  static final DataBlock TEST = data(2, 0, 60);
+
+  @BeforeAll
+  static void start() {
+    sc = new JavaSparkContext(SparkTestSupport.clusterConf("SparkTrainerClusterTest"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (sc != null) {
+      sc.stop();
+    }
+  }
+
+  @Test
+  void separateExecutorJvmsGiveTheSameModel() {
+    TrainingPlan plan = plan(new DropGrowMethod(true, 4, 12, 0.5)).withEpochs(2);
+    TrainResult local = new LocalTrainer(SPEC, plan).train(TRAIN, TEST, TrainingListener.NONE);
+    TrainResult one = new SparkTrainer(sc, SPEC, plan, options(6))
+        .train(rdd(sc, split(TRAIN, 200)), rdd(sc, split(TEST, 60)), null);
+    TrainResult three = new SparkTrainer(sc, SPEC, plan, options(6).withFailOnceAtStep(6))
+        .train(rdd(sc, split(TRAIN, 60, 80, 60)), rdd(sc, split(TEST, 30, 30)), null);
+    assertEquals(one.fingerprint(), three.fingerprint(), "1 partition vs 3 partitions on two executor JVMs with a retried task");
+    double d = assertSameModel(local.network(), three.network(), SparkTrainerTest.TOL, "LocalTrainer vs local-cluster");
+    System.out.println("local-cluster: largest difference to LocalTrainer = " + d);
+    assertTrue(three.test().accuracy() > 0.5, "accuracy " + three.test().accuracy());
+    TrainResult localSgd = new SparkTrainer(sc, SPEC, plan, options(6).withLocalSteps(3))
+        .train(rdd(sc, split(TRAIN, 60, 80, 60)), rdd(sc, split(TEST, 60)), null);
+    assertEquals(20, localSgd.steps());
+  }
+}
