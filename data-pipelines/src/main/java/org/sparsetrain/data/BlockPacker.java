@@ -13,6 +13,7 @@ import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.RDDInfo;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,26 @@ public final class BlockPacker {
         s += partitionRows[i];
       }
       return s;
+    }
+
+    /**
+     * Bytes of the cached blocks in memory as Spark's storage status reports them
+     * ({@code SparkContext.getRDDStorageInfo}). That status is updated asynchronously, so this waits
+     * (up to {@code timeoutMillis}) until every partition is reported; -1 if it never is.
+     */
+    public long cachedBytes(long timeoutMillis) throws InterruptedException {
+      long deadline = System.currentTimeMillis() + timeoutMillis;
+      while (true) {
+        for (RDDInfo info : blocks.context().getRDDStorageInfo()) {
+          if (info.id() == blocks.id() && info.numCachedPartitions() == partitionRows.length) {
+            return info.memSize();
+          }
+        }
+        if (System.currentTimeMillis() > deadline) {
+          return -1;
+        }
+        Thread.sleep(50);
+      }
     }
 
     /** Frees the cached blocks. */
