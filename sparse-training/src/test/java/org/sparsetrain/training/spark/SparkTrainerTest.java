@@ -245,6 +245,26 @@ class SparkTrainerTest {
   }
 
   @Test
+  void shardsTileTheRowsTheSameWayWhateverThePartitioning() {
+    for (int[] sizes : new int[][] {{200}, {50, 90, 60}, {100, 0, 100}}) {
+      List<DataBlock> shards = TrainingData.shard(rdd(sc, split(TRAIN, sizes)), 200, 6, Math.min(sizes.length, 6)).collect();
+      assertEquals(6, shards.size(), "one block per virtual shard");
+      long next = 0;
+      for (int s = 0; s < 6; s++) {
+        DataBlock b = shards.get(s);
+        assertEquals(TrainingData.shardStart(s, 6, 200), b.firstRow());
+        assertEquals(next, b.firstRow());
+        next += b.rows();
+        for (int r = 0; r < b.rows(); r++) {
+          org.junit.jupiter.api.Assertions.assertArrayEquals(TRAIN.row((int) b.firstRow() + r), b.row(r));
+          assertEquals(TRAIN.label((int) b.firstRow() + r), b.label(r));
+        }
+      }
+      assertEquals(200, next);
+    }
+  }
+
+  @Test
   void badInputIsRejectedBeforeTheFirstStep() {
     TrainingPlan plan = plan(new DropGrowMethod(false, 4, 20, 0.5));
     SparkTrainer t = new SparkTrainer(sc, SPEC, plan, options(6));

@@ -1,0 +1,97 @@
+package org.sparsetrain.training.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.sparsetrain.training.data.DataBlock;
+
+/** The pure pieces under the SparkTrainer: exact summation and block slicing/joining. */
+class FixedPointAndBlocksTest {
+  @Test
+  void fixedPointSumsDoNotDependOnOrderOrGrouping() {
+    SplittableRandom r = new SplittableRandom(3);
+    int parts = 40;
+    int n = 500;
+    float[][] g = new float[parts][n];
+    for (float[] p : g) {
+      for (int i = 0; i < n; i++) {
+        p[i] = (float) ((r.nextDouble() - 0.5) * Math.pow(10, r.nextInt(9) - 6));
+      }
+    }
+    long[] forward = new long[n];
+    for (float[] p : g) {
+      assertTrue(FixedPoint.add(p, 0, forward, n));
+    }
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < parts; i++) {
+      order.add(i);
+    }
+    Collections.shuffle(order, new java.util.Random(5));
+    long[] left = new long[n];
+    long[] right = new long[n];
+    for (int i = 0; i < parts; i++) {
+      FixedPoint.add(g[order.get(i)], 0, i % 3 == 0 ? left : right, n);
+    }
+    assertTrue(FixedPoint.addInto(right, left));
+    assertArrayEquals(forward, left, "shuffled and regrouped sums are identical");
+    float[] back = FixedPoint.toFloat(forward);
+    for (int i = 0; i < n; i++) {
+      double exact = 0;
+      for (float[] p : g) {
+        exact += p[i];
+      }
+      assertEquals(exact, back[i], Math.abs(exact) * 1e-6 + parts * 0x1p-41, "value " + i);
+    }
+  }
+
+  @Test
+  void fixedPointReportsNonFiniteAndHugeValues() {
+    assertFalse(FixedPoint.add(new float[] {Float.NaN}, 0, new long[1], 1));
+    assertFalse(FixedPoint.add(new float[] {Float.POSITIVE_INFINITY}, 0, new long[1], 1));
+    assertFalse(FixedPoint.add(new float[] {3e6f}, 0, new long[1], 1));
+    assertTrue(FixedPoint.add(new float[] {1e6f}, 0, new long[1], 1));
+    assertFalse(FixedPoint.addInto(new long[] {Long.MAX_VALUE}, new long[] {1}), "overflow is reported");
+    assertFalse(FixedPoint.addOne(new long[1], 0, Float.NaN));
+  }
+
+  @Test
+  void slicingAndJoiningKeepRowsAndIds() {
+    DataBlock all = SparkTestSupport.data(9, 100, 37);
+    DataBlock joined = Blocks.concat(List.of(Blocks.slice(all, 0, 10), Blocks.slice(all, 10, 0), Blocks.slice(all, 10, 27)));
+    assertEquals(100, joined.firstRow());
+    assertArrayEquals(all.denseFeatures(), joined.denseFeatures());
+    assertArrayEquals(all.labels(), joined.labels());
+    DataBlock s = Blocks.slice(all, 5, 7);
+    assertEquals(105, s.firstRow());
+    assertArrayEquals(all.row(5), s.row(0));
+    assertArrayEquals(all.row(11), s.row(6));
+  }
+
+  @Test
+  void sparseBlocksSliceAndJoinToo() {
+    int[] indptr = {0, 2, 2, 3, 5};
+    int[] idx = {1, 4, 0, 2, 3};
+    float[] val = {1f, 2f, 3f, 4f, 5f};
+    DataBlock sp = DataBlock.sparse(7, 5, indptr, idx, val, new int[] {0, 1, 2, 0});
+    DataBlock tail = Blocks.slice(sp, 2, 2);
+    assertTrue(tail.isSparse());
+    assertEquals(9, tail.firstRow());
+    assertArrayEquals(sp.row(3), tail.row(1));
+    DataBlock dense = DataBlock.dense(11, 5, new float[] {0, 0, 7, 0, 0}, new int[] {1});
+    DataBlock joined = Blocks.concat(List.of(sp, dense));
+    assertTrue(joined.isSparse());
+    assertEquals(5, joined.rows());
+    for (int r = 0; r < 4; r++) {
+      assertArrayEquals(sp.row(r), joined.row(r));
+    }
+    assertArrayEquals(dense.row(0), joined.row(4));
+    assertArrayEquals(new int[] {0, 1, 2, 0, 1}, joined.labels());
+  }
+}
