@@ -1,7 +1,5 @@
 package org.sparsetrain.training.nn;
 
-import java.util.Arrays;
-
 /** A dense linear layer, weights row-major {@code w[r * in + c]}; the reference for sparse layers. */
 public final class DenseLinear implements Layer {
   private final int in;
@@ -49,28 +47,14 @@ public final class DenseLinear implements Layer {
 
   @Override
   public void forward(float[] x, int batch, float[] y) {
-    for (int r = 0; r < out; r++) {
-      int yo = r * batch;
-      Arrays.fill(y, yo, yo + batch, bias[r]);
-      int wo = r * in;
-      for (int c = 0; c < in; c++) {
-        Kernels.axpy(w[wo + c], x, c * batch, y, yo, batch);
-      }
-    }
+    Kernels.forward(in, out, null, null, w, bias, x, batch, y);
   }
 
   @Override
   public void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
-    for (int r = 0; r < out; r++) {
-      int d = r * batch;
-      gB[gbOff + r] += Kernels.sum(delta, d, batch);
-      int wo = r * in;
-      for (int c = 0; c < in; c++) {
-        gW[gwOff + wo + c] += Kernels.dot(delta, d, x, c * batch, batch);
-        if (dx != null) {
-          Kernels.axpy(w[wo + c], delta, d, dx, c * batch, batch);
-        }
-      }
+    Kernels.weightGradient(in, out, null, null, x, delta, batch, gW, gwOff, gB, gbOff);
+    if (dx != null) {
+      Kernels.inputGradient(in, out, null, null, null, w, delta, batch, dx);
     }
   }
 

@@ -1,26 +1,40 @@
 package org.sparsetrain.training.nn;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The inner loops of every layer, on batch-contiguous vectors. Uses the JDK Vector API when the
- * {@code jdk.incubator.vector} module is present and falls back to scalar loops otherwise, so the
- * jar runs on any Java 17.
+ * The inner loops of every layer, on batch-contiguous (feature-major) activations. Uses the JDK
+ * Vector API when the {@code jdk.incubator.vector} module is present and falls back to scalar loops
+ * otherwise, so the jar runs on any Java 17. All Vector API code lives in the nested class
+ * {@code Vec}, which is loaded only when the module is there.
+ *
+ * <p>The layer kernels keep the batch in registers: a tile of up to 8 vectors (128 floats with
+ * AVX-512) of one output row (forward), of one delta row (weight gradient) or of one input row
+ * (input gradient, walking the transposed structure) stays in local accumulators while the
+ * non-zeros stream past, so each non-zero costs one broadcast and one load + FMA per vector,
+ * with no loads and stores of the accumulator.
+ *
+ * <p>The dense layer runs the very same loops with implicit indices ({@code colIdx == null}), so a
+ * sparse layer with a full mask gives bit-identical results.
  */
 public final class Kernels {
   private Kernels() {}
 
   static final boolean VECTOR = vectorAvailable();
-  private static final VectorSpecies<Float> S = VECTOR ? FloatVector.SPECIES_PREFERRED : null;
 
   private static boolean vectorAvailable() {
     if (Boolean.getBoolean("sparsetrain.scalar")) {
       return false;
     }
     try {
-      return FloatVector.SPECIES_PREFERRED.length() > 1;
+      if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+        return false;
+      }
+      return Vec.L > 1;
     } catch (Throwable t) {
       return false;
     }
@@ -31,18 +45,14 @@ public final class Kernels {
     return VECTOR;
   }
 
+  /** "Vector API, 16 x float (512 bit)" or "scalar". */
+  public static String describe() {
+    return VECTOR ? "Vector API, " + Vec.L + " x float (" + (Vec.L * 32) + " bit)" : "scalar";
+  }
+
   /** y[yo .. yo+n) += a * x[xo .. xo+n). */
   public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
-    int i = 0;
-    if (VECTOR) {
-      int bound = S.loopBound(n);
-      FloatVector va = FloatVector.broadcast(S, a);
-      for (; i < bound; i += S.length()) {
-        FloatVector vx = FloatVector.fromArray(S, x, xo + i);
-        FloatVector vy = FloatVector.fromArray(S, y, yo + i);
-        vx.fma(va, vy).intoArray(y, yo + i);
-      }
-    }
+    int i = VECTOR ? Vec.axpy(a, x, xo, y, yo, n) : 0;
     for (; i < n; i++) {
       y[yo + i] += a * x[xo + i];
     }
@@ -50,17 +60,11 @@ public final class Kernels {
 
   /** Sum over i of x[xo+i] * y[yo+i]. */
   public static float dot(float[] x, int xo, float[] y, int yo, int n) {
-    int i = 0;
-    float s = 0f;
     if (VECTOR) {
-      int bound = S.loopBound(n);
-      FloatVector acc = FloatVector.zero(S);
-      for (; i < bound; i += S.length()) {
-        acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
-      }
-      s = acc.reduceLanes(VectorOperators.ADD);
+      return Vec.dot(x, xo, y, yo, n);
     }
-    for (; i < n; i++) {
+    float s = 0f;
+    for (int i = 0; i < n; i++) {
       s += x[xo + i] * y[yo + i];
     }
     return s;
@@ -68,17 +72,11 @@ public final class Kernels {
 
   /** Sum of x[xo .. xo+n). */
   public static float sum(float[] x, int xo, int n) {
-    int i = 0;
-    float s = 0f;
     if (VECTOR) {
-      int bound = S.loopBound(n);
-      FloatVector acc = FloatVector.zero(S);
-      for (; i < bound; i += S.length()) {
-        acc = acc.add(FloatVector.fromArray(S, x, xo + i));
-      }
-      s = acc.reduceLanes(VectorOperators.ADD);
+      return Vec.sum(x, xo, n);
     }
-    for (; i < n; i++) {
+    float s = 0f;
+    for (int i = 0; i < n; i++) {
       s += x[xo + i];
     }
     return s;
@@ -87,5 +85,471 @@ public final class Kernels {
   /** y[i] += x[i] for i in [0, n). */
   public static void add(float[] x, float[] y, int n) {
     axpy(1f, x, 0, y, 0, n);
+  }
+
+  // ---------------------------------------------------------------- layer kernels
+
+  /**
+   * {@code y[r, :] = bias[r] + Σ_k values[k]·x[col(k), :]} for rows [0, out). CSR structure, or
+   * dense row-major ({@code rowPtr == colIdx == null}, row r holds columns 0..in-1 at r·in).
+   */
+  static void forward(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
+                      float[] x, int batch, float[] y) {
+    if (VECTOR) {
+      Vec.forward(in, out, rowPtr, colIdx, values, bias, x, batch, y);
+      return;
+    }
+    for (int r = 0; r < out; r++) {
+      int ks = rowPtr == null ? r * in : rowPtr[r];
+      int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
+      int yo = r * batch;
+      float bv = bias[r];
+      for (int b = 0; b < batch; b++) {
+        y[yo + b] = bv;
+      }
+      for (int k = ks; k < ke; k++) {
+        float w = values[k];
+        int xo = (colIdx == null ? k - ks : colIdx[k]) * batch;
+        for (int b = 0; b < batch; b++) {
+          y[yo + b] += w * x[xo + b];
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code gW[gwOff + k] += Σ_b delta[row(k), b]·x[col(k), b]} and {@code gB[gbOff + r] += Σ_b delta[r, b]}.
+   */
+  static void weightGradient(int in, int out, int[] rowPtr, int[] colIdx, float[] x, float[] delta, int batch,
+                             float[] gW, int gwOff, float[] gB, int gbOff) {
+    if (VECTOR) {
+      Vec.weightGradient(in, out, rowPtr, colIdx, x, delta, batch, gW, gwOff, gB, gbOff);
+      return;
+    }
+    for (int r = 0; r < out; r++) {
+      int ks = rowPtr == null ? r * in : rowPtr[r];
+      int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
+      int d = r * batch;
+      gB[gbOff + r] += sum(delta, d, batch);
+      for (int k = ks; k < ke; k++) {
+        int xo = (colIdx == null ? k - ks : colIdx[k]) * batch;
+        float s = 0f;
+        for (int b = 0; b < batch; b++) {
+          s += delta[d + b] * x[xo + b];
+        }
+        gW[gwOff + k] += s;
+      }
+    }
+  }
+
+  /**
+   * {@code dx[c, :] += Σ_r W[r, c]·delta[r, :]}, walking the transposed structure: column c holds
+   * entries {@code j ∈ [colPtr[c], colPtr[c+1])} with row {@code rows[j]} and value index
+   * {@code ks[j]}, rows ascending. Dense: all three null, column c has rows 0..out-1 at r·in + c.
+   */
+  static void inputGradient(int in, int out, int[] colPtr, int[] rows, int[] ks, float[] values,
+                            float[] delta, int batch, float[] dx) {
+    if (VECTOR) {
+      Vec.inputGradient(in, out, colPtr, rows, ks, values, delta, batch, dx);
+      return;
+    }
+    for (int c = 0; c < in; c++) {
+      int js = colPtr == null ? 0 : colPtr[c];
+      int je = colPtr == null ? out : colPtr[c + 1];
+      int xo = c * batch;
+      for (int j = js; j < je; j++) {
+        int r = rows == null ? j : rows[j];
+        float w = values[ks == null ? j * in + c : ks[j]];
+        int d = r * batch;
+        for (int b = 0; b < batch; b++) {
+          dx[xo + b] += w * delta[d + b];
+        }
+      }
+    }
+  }
+
+  /** The Vector API paths; referenced only when {@link #VECTOR} is true. */
+  private static final class Vec {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    static int axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+      int i = 0;
+      int bound = S.loopBound(n);
+      FloatVector va = FloatVector.broadcast(S, a);
+      for (; i < bound; i += L) {
+        FloatVector.fromArray(S, x, xo + i).fma(va, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+      }
+      return i;
+    }
+
+    static float dot(float[] x, int xo, float[] y, int yo, int n) {
+      int i = 0;
+      int bound = S.loopBound(n);
+      FloatVector acc = FloatVector.zero(S);
+      for (; i < bound; i += L) {
+        acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
+      }
+      float s = acc.reduceLanes(VectorOperators.ADD);
+      for (; i < n; i++) {
+        s += x[xo + i] * y[yo + i];
+      }
+      return s;
+    }
+
+    static float sum(float[] x, int xo, int n) {
+      int i = 0;
+      int bound = S.loopBound(n);
+      FloatVector acc = FloatVector.zero(S);
+      for (; i < bound; i += L) {
+        acc = acc.add(FloatVector.fromArray(S, x, xo + i));
+      }
+      float s = acc.reduceLanes(VectorOperators.ADD);
+      for (; i < n; i++) {
+        s += x[xo + i];
+      }
+      return s;
+    }
+
+    // ---- forward: y row tile in registers
+
+    static void forward(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
+                        float[] x, int batch, float[] y) {
+      for (int r = 0; r < out; r++) {
+        int ks = rowPtr == null ? r * in : rowPtr[r];
+        int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
+        int yo = r * batch;
+        float bv = bias[r];
+        int b = 0;
+        for (; b + 8 * L <= batch; b += 8 * L) {
+          fwd8(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+        }
+        for (; b + 2 * L <= batch; b += 2 * L) {
+          fwd2(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+        }
+        for (; b + L <= batch; b += L) {
+          fwd1(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+        }
+        for (; b < batch; b++) {
+          float acc = bv;
+          for (int k = ks; k < ke; k++) {
+            acc += values[k] * x[(colIdx == null ? k - ks : colIdx[k]) * batch + b];
+          }
+          y[yo + b] = acc;
+        }
+      }
+    }
+
+    private static void fwd8(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
+                             float[] y, int yo) {
+      FloatVector a0 = FloatVector.broadcast(S, bv);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      FloatVector a4 = a0;
+      FloatVector a5 = a0;
+      FloatVector a6 = a0;
+      FloatVector a7 = a0;
+      for (int k = ks; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        FloatVector w = FloatVector.broadcast(S, v[k]);
+        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
+        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+        a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
+        a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+        a4 = FloatVector.fromArray(S, x, xo + 4 * L).fma(w, a4);
+        a5 = FloatVector.fromArray(S, x, xo + 5 * L).fma(w, a5);
+        a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
+        a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
+      }
+      a0.intoArray(y, yo);
+      a1.intoArray(y, yo + L);
+      a2.intoArray(y, yo + 2 * L);
+      a3.intoArray(y, yo + 3 * L);
+      a4.intoArray(y, yo + 4 * L);
+      a5.intoArray(y, yo + 5 * L);
+      a6.intoArray(y, yo + 6 * L);
+      a7.intoArray(y, yo + 7 * L);
+    }
+
+    private static void fwd2(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
+                             float[] y, int yo) {
+      FloatVector a0 = FloatVector.broadcast(S, bv);
+      FloatVector a1 = a0;
+      for (int k = ks; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        FloatVector w = FloatVector.broadcast(S, v[k]);
+        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
+        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+      }
+      a0.intoArray(y, yo);
+      a1.intoArray(y, yo + L);
+    }
+
+    private static void fwd1(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
+                             float[] y, int yo) {
+      FloatVector a0 = FloatVector.broadcast(S, bv);
+      for (int k = ks; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        a0 = FloatVector.fromArray(S, x, xo).fma(FloatVector.broadcast(S, v[k]), a0);
+      }
+      a0.intoArray(y, yo);
+    }
+
+    // ---- weight gradient: delta row tile in registers, one reduction per non-zero and tile
+
+    static void weightGradient(int in, int out, int[] rowPtr, int[] colIdx, float[] x, float[] delta, int batch,
+                               float[] gW, int gwOff, float[] gB, int gbOff) {
+      float[] scr = new float[8 * L];
+      for (int r = 0; r < out; r++) {
+        int ks = rowPtr == null ? r * in : rowPtr[r];
+        int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
+        int d = r * batch;
+        gB[gbOff + r] += sum(delta, d, batch);
+        int b = 0;
+        for (; b + 8 * L <= batch; b += 8 * L) {
+          gw8(ks, ke, colIdx, x, batch, b, delta, d + b, gW, gwOff, scr);
+        }
+        for (; b + 2 * L <= batch; b += 2 * L) {
+          gw2(ks, ke, colIdx, x, batch, b, delta, d + b, gW, gwOff);
+        }
+        for (; b + L <= batch; b += L) {
+          gw1(ks, ke, colIdx, x, batch, b, delta, d + b, gW, gwOff);
+        }
+        if (b < batch) {
+          for (int k = ks; k < ke; k++) {
+            int xo = (colIdx == null ? k - ks : colIdx[k]) * batch;
+            float s = 0f;
+            for (int bb = b; bb < batch; bb++) {
+              s += delta[d + bb] * x[xo + bb];
+            }
+            gW[gwOff + k] += s;
+          }
+        }
+      }
+    }
+
+    // Butterfly reduction of 16 partial-sum vectors (one per non-zero) into one vector of 16 sums:
+    // stage h folds lanes i and i^h, taking lanes with bit h from the second operand, so after the
+    // four stages lane l holds the sum of non-zero PERM[l]; INV undoes that permutation.
+    private static final boolean BUTTERFLY = L == 16 && !Boolean.getBoolean("sparsetrain.kernels.lanereduce");
+    private static final VectorMask<Float> M8 = BUTTERFLY ? VectorMask.fromLong(S, 0xFF00L) : null;
+    private static final VectorMask<Float> M4 = BUTTERFLY ? VectorMask.fromLong(S, 0xF0F0L) : null;
+    private static final VectorMask<Float> M2 = BUTTERFLY ? VectorMask.fromLong(S, 0xCCCCL) : null;
+    private static final VectorMask<Float> M1 = BUTTERFLY ? VectorMask.fromLong(S, 0xAAAAL) : null;
+    private static final VectorShuffle<Float> X8 = BUTTERFLY ? VectorShuffle.fromOp(S, i -> i ^ 8) : null;
+    private static final VectorShuffle<Float> X4 = BUTTERFLY ? VectorShuffle.fromOp(S, i -> i ^ 4) : null;
+    private static final VectorShuffle<Float> X2 = BUTTERFLY ? VectorShuffle.fromOp(S, i -> i ^ 2) : null;
+    private static final VectorShuffle<Float> X1 = BUTTERFLY ? VectorShuffle.fromOp(S, i -> i ^ 1) : null;
+    private static final VectorShuffle<Float> INV = BUTTERFLY ? inversePermutation() : null;
+
+    /** Lanes l of a and b folded pairwise with l^h; lanes with bit h come from b. */
+    private static FloatVector fold(FloatVector a, FloatVector b, VectorMask<Float> m, VectorShuffle<Float> x) {
+      return a.blend(b, m).add(b.blend(a, m).rearrange(x));
+    }
+
+    private static VectorShuffle<Float> inversePermutation() {
+      // feed vector j = all lanes (j+1) and read which non-zero each lane ends up holding
+      FloatVector[] v = new FloatVector[16];
+      for (int j = 0; j < 16; j++) {
+        v[j] = FloatVector.broadcast(S, j + 1);
+      }
+      FloatVector r = fold(
+          fold(fold(fold(v[0], v[1], M8, X8), fold(v[2], v[3], M8, X8), M4, X4),
+               fold(fold(v[4], v[5], M8, X8), fold(v[6], v[7], M8, X8), M4, X4), M2, X2),
+          fold(fold(fold(v[8], v[9], M8, X8), fold(v[10], v[11], M8, X8), M4, X4),
+               fold(fold(v[12], v[13], M8, X8), fold(v[14], v[15], M8, X8), M4, X4), M2, X2), M1, X1);
+      float[] lanes = r.toArray();
+      int[] inv = new int[16];
+      boolean[] seen = new boolean[16];
+      for (int l = 0; l < 16; l++) {
+        int j = Math.round(lanes[l] / 16f) - 1;
+        if (j < 0 || j >= 16 || seen[j] || lanes[l] != 16f * (j + 1)) {
+          throw new IllegalStateException("butterfly reduction is not a permutation");
+        }
+        seen[j] = true;
+        inv[j] = l;
+      }
+      return VectorShuffle.fromArray(S, inv, 0);
+    }
+
+    private static void gw8(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+                            float[] gW, int gwOff, float[] scr) {
+      FloatVector d0 = FloatVector.fromArray(S, delta, d);
+      FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
+      FloatVector d2 = FloatVector.fromArray(S, delta, d + 2 * L);
+      FloatVector d3 = FloatVector.fromArray(S, delta, d + 3 * L);
+      FloatVector d4 = FloatVector.fromArray(S, delta, d + 4 * L);
+      FloatVector d5 = FloatVector.fromArray(S, delta, d + 5 * L);
+      FloatVector d6 = FloatVector.fromArray(S, delta, d + 6 * L);
+      FloatVector d7 = FloatVector.fromArray(S, delta, d + 7 * L);
+      int k = ks;
+      if (BUTTERFLY) {
+        // everything inline (no helper calls), or C2 would box the vectors passed between methods
+        for (; k + 16 <= ke; k += 16) {
+          for (int j = 0; j < 16; j += 2) {
+            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + b;
+            int xb = (ci == null ? k + j + 1 - ks : ci[k + j + 1]) * batch + b;
+            FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
+            FloatVector qa = FloatVector.fromArray(S, x, xa + L).mul(d1);
+            FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
+            FloatVector qb = FloatVector.fromArray(S, x, xb + L).mul(d1);
+            pa = FloatVector.fromArray(S, x, xa + 2 * L).fma(d2, pa);
+            qa = FloatVector.fromArray(S, x, xa + 3 * L).fma(d3, qa);
+            pb = FloatVector.fromArray(S, x, xb + 2 * L).fma(d2, pb);
+            qb = FloatVector.fromArray(S, x, xb + 3 * L).fma(d3, qb);
+            pa = FloatVector.fromArray(S, x, xa + 4 * L).fma(d4, pa);
+            qa = FloatVector.fromArray(S, x, xa + 5 * L).fma(d5, qa);
+            pb = FloatVector.fromArray(S, x, xb + 4 * L).fma(d4, pb);
+            qb = FloatVector.fromArray(S, x, xb + 5 * L).fma(d5, qb);
+            pa = FloatVector.fromArray(S, x, xa + 6 * L).fma(d6, pa);
+            qa = FloatVector.fromArray(S, x, xa + 7 * L).fma(d7, qa);
+            pb = FloatVector.fromArray(S, x, xb + 6 * L).fma(d6, pb);
+            qb = FloatVector.fromArray(S, x, xb + 7 * L).fma(d7, qb);
+            pa = pa.add(qa);
+            pb = pb.add(qb);
+            pa.blend(pb, M8).add(pb.blend(pa, M8).rearrange(X8)).intoArray(scr, j * 8);
+          }
+          FloatVector s0 = FloatVector.fromArray(S, scr, 0);
+          FloatVector s1 = FloatVector.fromArray(S, scr, 16);
+          FloatVector s2 = FloatVector.fromArray(S, scr, 32);
+          FloatVector s3 = FloatVector.fromArray(S, scr, 48);
+          FloatVector s4 = FloatVector.fromArray(S, scr, 64);
+          FloatVector s5 = FloatVector.fromArray(S, scr, 80);
+          FloatVector s6 = FloatVector.fromArray(S, scr, 96);
+          FloatVector s7 = FloatVector.fromArray(S, scr, 112);
+          FloatVector t0 = s0.blend(s1, M4).add(s1.blend(s0, M4).rearrange(X4));
+          FloatVector t1 = s2.blend(s3, M4).add(s3.blend(s2, M4).rearrange(X4));
+          FloatVector t2 = s4.blend(s5, M4).add(s5.blend(s4, M4).rearrange(X4));
+          FloatVector t3 = s6.blend(s7, M4).add(s7.blend(s6, M4).rearrange(X4));
+          FloatVector u0 = t0.blend(t1, M2).add(t1.blend(t0, M2).rearrange(X2));
+          FloatVector u1 = t2.blend(t3, M2).add(t3.blend(t2, M2).rearrange(X2));
+          FloatVector v = u0.blend(u1, M1).add(u1.blend(u0, M1).rearrange(X1));
+          int o = gwOff + k;
+          FloatVector.fromArray(S, gW, o).add(v.rearrange(INV)).intoArray(gW, o);
+        }
+      }
+      for (; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
+        FloatVector q = FloatVector.fromArray(S, x, xo + L).mul(d1);
+        p = FloatVector.fromArray(S, x, xo + 2 * L).fma(d2, p);
+        q = FloatVector.fromArray(S, x, xo + 3 * L).fma(d3, q);
+        p = FloatVector.fromArray(S, x, xo + 4 * L).fma(d4, p);
+        q = FloatVector.fromArray(S, x, xo + 5 * L).fma(d5, q);
+        p = FloatVector.fromArray(S, x, xo + 6 * L).fma(d6, p);
+        q = FloatVector.fromArray(S, x, xo + 7 * L).fma(d7, q);
+        gW[gwOff + k] += p.add(q).reduceLanes(VectorOperators.ADD);
+      }
+    }
+
+    private static void gw2(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+                            float[] gW, int gwOff) {
+      FloatVector d0 = FloatVector.fromArray(S, delta, d);
+      FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
+      for (int k = ks; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
+        p = FloatVector.fromArray(S, x, xo + L).fma(d1, p);
+        gW[gwOff + k] += p.reduceLanes(VectorOperators.ADD);
+      }
+    }
+
+    private static void gw1(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+                            float[] gW, int gwOff) {
+      FloatVector d0 = FloatVector.fromArray(S, delta, d);
+      for (int k = ks; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        gW[gwOff + k] += FloatVector.fromArray(S, x, xo).mul(d0).reduceLanes(VectorOperators.ADD);
+      }
+    }
+
+    // ---- input gradient: dx row tile in registers, walking the transposed structure
+
+    static void inputGradient(int in, int out, int[] colPtr, int[] rows, int[] ks, float[] values,
+                              float[] delta, int batch, float[] dx) {
+      for (int c = 0; c < in; c++) {
+        int js = colPtr == null ? 0 : colPtr[c];
+        int je = colPtr == null ? out : colPtr[c + 1];
+        if (js == je) {
+          continue;
+        }
+        int xo = c * batch;
+        int b = 0;
+        for (; b + 8 * L <= batch; b += 8 * L) {
+          dx8(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
+        }
+        for (; b + 2 * L <= batch; b += 2 * L) {
+          dx2(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
+        }
+        for (; b + L <= batch; b += L) {
+          dx1(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
+        }
+        for (; b < batch; b++) {
+          float acc = dx[xo + b];
+          for (int j = js; j < je; j++) {
+            int r = rows == null ? j : rows[j];
+            acc += values[ks == null ? j * in + c : ks[j]] * delta[r * batch + b];
+          }
+          dx[xo + b] = acc;
+        }
+      }
+    }
+
+    private static void dx8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
+                            int batch, int b, float[] dx, int o) {
+      FloatVector a0 = FloatVector.fromArray(S, dx, o);
+      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
+      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
+      FloatVector a4 = FloatVector.fromArray(S, dx, o + 4 * L);
+      FloatVector a5 = FloatVector.fromArray(S, dx, o + 5 * L);
+      FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
+      FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
+      for (int j = js; j < je; j++) {
+        int d = (rows == null ? j : rows[j]) * batch + b;
+        FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
+        a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
+        a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
+        a2 = FloatVector.fromArray(S, delta, d + 2 * L).fma(w, a2);
+        a3 = FloatVector.fromArray(S, delta, d + 3 * L).fma(w, a3);
+        a4 = FloatVector.fromArray(S, delta, d + 4 * L).fma(w, a4);
+        a5 = FloatVector.fromArray(S, delta, d + 5 * L).fma(w, a5);
+        a6 = FloatVector.fromArray(S, delta, d + 6 * L).fma(w, a6);
+        a7 = FloatVector.fromArray(S, delta, d + 7 * L).fma(w, a7);
+      }
+      a0.intoArray(dx, o);
+      a1.intoArray(dx, o + L);
+      a2.intoArray(dx, o + 2 * L);
+      a3.intoArray(dx, o + 3 * L);
+      a4.intoArray(dx, o + 4 * L);
+      a5.intoArray(dx, o + 5 * L);
+      a6.intoArray(dx, o + 6 * L);
+      a7.intoArray(dx, o + 7 * L);
+    }
+
+    private static void dx2(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
+                            int batch, int b, float[] dx, int o) {
+      FloatVector a0 = FloatVector.fromArray(S, dx, o);
+      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
+      for (int j = js; j < je; j++) {
+        int d = (rows == null ? j : rows[j]) * batch + b;
+        FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
+        a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
+        a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
+      }
+      a0.intoArray(dx, o);
+      a1.intoArray(dx, o + L);
+    }
+
+    private static void dx1(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
+                            int batch, int b, float[] dx, int o) {
+      FloatVector a0 = FloatVector.fromArray(S, dx, o);
+      for (int j = js; j < je; j++) {
+        int d = (rows == null ? j : rows[j]) * batch + b;
+        a0 = FloatVector.fromArray(S, delta, d).fma(FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]), a0);
+      }
+      a0.intoArray(dx, o);
+    }
   }
 }

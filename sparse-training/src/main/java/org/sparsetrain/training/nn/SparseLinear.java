@@ -1,6 +1,5 @@
 package org.sparsetrain.training.nn;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -17,6 +16,7 @@ public final class SparseLinear implements Layer {
   private float[] values;
   private final float[] bias;
   private long structureVersion;
+  private volatile Transpose transpose;
 
   public SparseLinear(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias) {
     if (in <= 0 || out <= 0) {
@@ -99,25 +99,58 @@ public final class SparseLinear implements Layer {
 
   @Override
   public void forward(float[] x, int batch, float[] y) {
-    for (int r = 0; r < out; r++) {
-      int yo = r * batch;
-      Arrays.fill(y, yo, yo + batch, bias[r]);
-      for (int k = rowPtr[r], e = rowPtr[r + 1]; k < e; k++) {
-        Kernels.axpy(values[k], x, colIdx[k] * batch, y, yo, batch);
-      }
-    }
+    Kernels.forward(in, out, rowPtr, colIdx, values, bias, x, batch, y);
   }
 
   @Override
   public void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
-    for (int r = 0; r < out; r++) {
-      int d = r * batch;
-      gB[gbOff + r] += Kernels.sum(delta, d, batch);
-      for (int k = rowPtr[r], e = rowPtr[r + 1]; k < e; k++) {
-        int xo = colIdx[k] * batch;
-        gW[gwOff + k] += Kernels.dot(delta, d, x, xo, batch);
-        if (dx != null) {
-          Kernels.axpy(values[k], delta, d, dx, xo, batch);
+    Kernels.weightGradient(in, out, rowPtr, colIdx, x, delta, batch, gW, gwOff, gB, gbOff);
+    if (dx != null) {
+      Transpose t = transpose();
+      Kernels.inputGradient(in, out, t.colPtr, t.rows, t.ks, values, delta, batch, dx);
+    }
+  }
+
+  /**
+   * The structure by column (CSC) as indices into the CSR arrays, for the input gradient: column c
+   * holds entries j in [colPtr[c], colPtr[c+1]) of row rows[j] and value index ks[j], rows
+   * ascending. Built in O(nnz + in) the first time it is needed after a structure change and
+   * cached; it holds no values, so optimizer updates do not invalidate it. Immutable and published
+   * through a volatile field: layers shared by several task threads may race to build it, harmlessly.
+   */
+  private Transpose transpose() {
+    Transpose t = transpose;
+    if (t == null || t.forColIdx != colIdx) {
+      t = new Transpose(in, rowPtr, colIdx);
+      transpose = t;
+    }
+    return t;
+  }
+
+  private static final class Transpose {
+    final int[] forColIdx;
+    final int[] colPtr;
+    final int[] rows;
+    final int[] ks;
+
+    Transpose(int in, int[] rowPtr, int[] colIdx) {
+      forColIdx = colIdx;
+      int nnz = colIdx.length;
+      colPtr = new int[in + 1];
+      for (int k = 0; k < nnz; k++) {
+        colPtr[colIdx[k] + 1]++;
+      }
+      for (int c = 0; c < in; c++) {
+        colPtr[c + 1] += colPtr[c];
+      }
+      int[] next = java.util.Arrays.copyOf(colPtr, in);
+      rows = new int[nnz];
+      ks = new int[nnz];
+      for (int r = 0; r + 1 < rowPtr.length; r++) {
+        for (int k = rowPtr[r]; k < rowPtr[r + 1]; k++) {
+          int j = next[colIdx[k]]++;
+          rows[j] = r;
+          ks[j] = k;
         }
       }
     }
