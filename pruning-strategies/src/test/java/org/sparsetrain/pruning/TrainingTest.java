@@ -15,6 +15,8 @@ import org.sparsetrain.training.ModelSpec;
 import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.optim.OptimizerState;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.Activation;
 import org.sparsetrain.training.nn.Init;
@@ -123,6 +125,24 @@ class TrainingTest {
         which, updates.size(), kept / (dense(0) + dense(1) + dense(2)), loss, initialLoss, r.test().accuracy());
     assertTrue(loss < 0.6 * initialLoss, which + ": test loss " + loss + " from " + initialLoss);
     assertTrue(r.test().accuracy() > 0.7, which + ": accuracy " + r.test().accuracy());
+  }
+
+  /** Stopping after step 137, copying network and optimizer state (a checkpoint) and resuming gives the same model. */
+  @ParameterizedTest
+  @ValueSource(strings = {"set", "rigl", "snfs", "granet", "nm"})
+  void resumedRunDecidesTheSame(String name) {
+    SparsityMethod m = SparsityMethods.create(SparsityConfig.builder().set("method", name).set("target", 0.8)
+        .set("update_every", 20).build(), steps(), SIZES);
+    TrainingPlan plan = plan(m);
+    LocalTrainer trainer = new LocalTrainer(SPEC, plan);
+    String straight = trainer.train(train, test, TrainingListener.NONE).fingerprint();
+    Network net = SPEC.build(m, 42);
+    OptimizerState opt = OptimizerState.create(plan.optimizer(), net);
+    TrainingState first = new TrainingState(net, opt, m, plan.learningRate(steps()), 42, 137, 0, 0);
+    trainer.continueTraining(first, train, test, TrainingListener.NONE);
+    TrainingState resumed = new TrainingState(net.copy(), opt.copy(), m, plan.learningRate(steps()), 42, steps(), 137,
+        first.maskVersion());
+    assertEquals(straight, trainer.continueTraining(resumed, train, test, TrainingListener.NONE).fingerprint(), name);
   }
 
   private static long initialTotal(double[] d) {
