@@ -113,9 +113,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory (local path, file://, hdfs:// or s3a://)")
     String out;
 
+    @Option(names = "--master", paramLabel = "URL",
+        description = "Spark master when this job starts Spark itself (default: spark-submit's, else local[*])")
+    String master;
+
     @Override
     public Integer call() throws IOException {
-      TrainJob.run(config.load(), out, main.out);
+      TrainJob.run(config.load(), out, master, main.out);
       return OK;
     }
   }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.List;
+import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.sparsetrain.data.DataException;
 import org.sparsetrain.data.IdxReader;
@@ -16,11 +16,13 @@ import org.sparsetrain.jobs.config.TrainSetup;
 import org.sparsetrain.jobs.output.ConsoleProgress;
 import org.sparsetrain.jobs.output.MetricsLog;
 import org.sparsetrain.jobs.output.RunOutput;
-import org.sparsetrain.training.LocalTrainer;
+import org.sparsetrain.jobs.engine.Engine;
+import org.sparsetrain.jobs.engine.Engines;
 import org.sparsetrain.training.ModelSpec;
 import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.data.BatchSampler;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.Network;
@@ -38,35 +40,44 @@ public final class TrainJob {
   /** Training and test data of a run. */
   public record Data(DataBlock train, DataBlock test) {}
 
-  /** Runs the job; returns the summary written to {@code out}. */
+  /** Runs the job in this JVM or on Spark (per {@code distribution.mode}); returns the summary written to {@code out}. */
   public static ObjectNode run(JobConfig cfg, String out, PrintStream console) throws IOException {
+    return run(cfg, out, null, console);
+  }
+
+  /**
+   * Runs the job; {@code master} (may be null) chooses the Spark master when this job starts the
+   * session itself.
+   */
+  public static ObjectNode run(JobConfig cfg, String out, String master, PrintStream console) throws IOException {
     TrainSetup.validate(cfg);
     Configuration hadoop = new Configuration();
     RunOutput output = RunOutput.open(out, hadoop);
     if (output.finished()) {
       throw new ConfigException("output directory " + out + " already holds a finished run (summary.json); choose another --out");
     }
-    Data data = loadData(cfg, hadoop);
     ModelSpec spec = TrainSetup.model(cfg);
-    long total = new BatchSampler(data.train().rows(), cfg.getInt("training.batch_size"), cfg.getLong("training.seed"))
-        .stepsPerEpoch() * cfg.getInt("training.epochs");
-    TrainingPlan plan = TrainSetup.plan(cfg, total);
-    output.write(RunOutput.CONFIG, cfg.toYaml());
-    output.delete(RunOutput.METRICS);
-    console.printf("sparsetrain train: %s, method %s, target sparsity %.3f (%s), %d train / %d test rows, %d epochs x %d steps, out %s%n",
-        spec, plan.method().name(), cfg.getDouble("sparsity.target"), cfg.getString("sparsity.distribution"),
-        data.train().rows(), data.test().rows(), plan.epochs(), total / plan.epochs(), output.dir());
-    MetricsLog metrics = new MetricsLog(output, 50, null);
-    ConsoleProgress progress = new ConsoleProgress(console, total, plan.epochs(), plan.batchSize(),
-        cfg.getDouble("output.progress_every_seconds"));
-    TrainingListener listener = both(progress, metrics);
-    TrainResult result = new LocalTrainer(spec, plan).train(data.train(), data.test(), listener);
-    ObjectNode summary = summary(cfg, plan, result);
-    output.write(RunOutput.SUMMARY, JSON.writeValueAsString(summary));
-    console.printf("done: test accuracy %.4f, global density %.4f, %d steps, %.1f s, fingerprint %s%n",
-        result.test().accuracy(), summary.get("global_density").asDouble(), result.steps(), result.wallSeconds(),
-        result.fingerprint().substring(0, 16));
-    return summary;
+    try (Engine engine = Engines.open(cfg, master, hadoop)) {
+      long total = new BatchSampler(engine.trainRows(), cfg.getInt("training.batch_size"), cfg.getLong("training.seed"))
+          .stepsPerEpoch() * cfg.getInt("training.epochs");
+      TrainingPlan plan = TrainSetup.plan(cfg, total);
+      output.write(RunOutput.CONFIG, cfg.toYaml());
+      output.delete(RunOutput.METRICS);
+      console.printf(Locale.ROOT, "sparsetrain train: %s, method %s, target sparsity %.3f (%s), %d training rows, %d epochs x %d steps, %s, out %s%n",
+          spec, plan.method().name(), cfg.getDouble("sparsity.target"), cfg.getString("sparsity.distribution"),
+          engine.trainRows(), plan.epochs(), total / plan.epochs(), engine.describe(), output.dir());
+      MetricsLog metrics = new MetricsLog(output, 50, null);
+      ConsoleProgress progress = new ConsoleProgress(console, total, plan.epochs(), plan.batchSize(),
+          cfg.getDouble("output.progress_every_seconds"));
+      TrainResult result = engine.train(spec, plan, TrainingState.fresh(spec, plan, engine.trainRows()),
+          TrainingListener.all(progress, metrics));
+      ObjectNode summary = summary(cfg, plan, result);
+      output.write(RunOutput.SUMMARY, JSON.writeValueAsString(summary));
+      console.printf(Locale.ROOT, "done: test accuracy %.4f, global density %.4f, %d steps, %.1f s, fingerprint %s%n",
+          result.test().accuracy(), summary.get("global_density").asDouble(), result.steps(), result.wallSeconds(),
+          result.fingerprint().substring(0, 16));
+      return summary;
+    }
   }
 
   /** Reads the training and test data the config names, checking them against the model. */
@@ -163,16 +174,9 @@ public final class TrainJob {
     s.put("samples_per_second", r.samplesPerSecond());
     s.put("wall_seconds", r.wallSeconds());
     s.put("seed", plan.seed());
+    s.put("distribution_mode", cfg.getString("distribution.mode"));
     s.put("model_fingerprint", r.fingerprint());
     return s;
   }
 
-  private static TrainingListener both(TrainingListener a, TrainingListener b) {
-    List<TrainingListener> all = List.of(a, b);
-    return new TrainingListener() {
-      @Override public void onStep(org.sparsetrain.training.StepReport r) { all.forEach(l -> l.onStep(r)); }
-      @Override public void onMaskUpdate(org.sparsetrain.training.MaskUpdateReport r) { all.forEach(l -> l.onMaskUpdate(r)); }
-      @Override public void onEpoch(org.sparsetrain.training.EpochReport r) { all.forEach(l -> l.onEpoch(r)); }
-    };
-  }
 }

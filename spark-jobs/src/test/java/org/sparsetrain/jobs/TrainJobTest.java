@@ -42,7 +42,7 @@ class TrainJobTest {
         "--set", "data.format=synthetic", "--set", "model.layers=[32, 24, 4]",
         "--set", "data.synthetic_rows=2048", "--set", "data.synthetic_test_rows=512",
         "--set", "training.epochs=3", "--set", "training.batch_size=64", "--set", "sparsity.update_every=20",
-        "--set", "output.progress_every_seconds=0"));
+        "--set", "output.progress_every_seconds=0", "--set", "distribution.mode=local"));
     for (String s : sets) {
       a.add("--set");
       a.add(s);
@@ -108,7 +108,8 @@ class TrainJobTest {
   @Test
   void missingAndTruncatedIdxFilesExitThreeNamingTheFile() throws IOException {
     Path missing = dir.resolve("nope-images.gz");
-    Result r = run("train", "--out", dir.resolve("m").toString(), "--set", "data.train_images=" + missing);
+    Result r = run("train", "--out", dir.resolve("m").toString(), "--set", "distribution.mode=local",
+        "--set", "data.train_images=" + missing);
     assertEquals(Main.BAD_DATA, r.code(), r.err());
     assertTrue(r.err().contains("nope-images.gz"), r.err());
     assertFalse(Files.exists(dir.resolve("m/summary.json")));
@@ -116,7 +117,7 @@ class TrainJobTest {
     Path truncated = dir.resolve("trunc-images.gz");
     byte[] full = Files.readAllBytes(Path.of(FMNIST, "t10k-images-idx3-ubyte.gz"));
     Files.write(truncated, Arrays.copyOf(full, full.length / 3));
-    Result t = run("train", "--out", dir.resolve("t").toString(),
+    Result t = run("train", "--out", dir.resolve("t").toString(), "--set", "distribution.mode=local",
         "--set", "data.train_images=" + truncated,
         "--set", "data.train_labels=" + FMNIST + "/t10k-labels-idx1-ubyte.gz");
     assertEquals(Main.BAD_DATA, t.code(), t.err());
@@ -141,7 +142,7 @@ class TrainJobTest {
     try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(labels))) {
       o.write(lab);
     }
-    Result r = run("train", "--out", dir.resolve("l").toString(), "--set", "model.layers=[4, 3, 5]",
+    Result r = run("train", "--out", dir.resolve("l").toString(), "--set", "distribution.mode=local", "--set", "model.layers=[4, 3, 5]",
         "--set", "data.train_images=" + images, "--set", "data.train_labels=" + labels,
         "--set", "data.test_images=" + images, "--set", "data.test_labels=" + labels, "--set", "training.batch_size=2");
     assertEquals(Main.BAD_DATA, r.code(), r.err());

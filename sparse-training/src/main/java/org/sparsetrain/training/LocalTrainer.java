@@ -7,7 +7,6 @@ import org.sparsetrain.training.nn.BatchStats;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.nn.ParameterLayout;
-import org.sparsetrain.training.optim.OptimizerState;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
 
@@ -31,12 +30,8 @@ public final class LocalTrainer {
 
   /** Trains a freshly initialised network. */
   public TrainResult train(DataBlock train, DataBlock test, TrainingListener listener) {
-    Network net = spec.build(plan.method(), plan.seed());
-    BatchSampler sampler = sampler(train);
-    long total = sampler.stepsPerEpoch() * plan.epochs();
-    TrainingState state = new TrainingState(net, OptimizerState.create(plan.optimizer(), net), plan.method(),
-        plan.learningRate(total), plan.seed(), total, 0, 0);
-    return continueTraining(state, train, test, listener);
+    checkData(train, "training");
+    return continueTraining(TrainingState.fresh(spec, plan, train.rows()), train, test, listener);
   }
 
   public BatchSampler sampler(DataBlock train) {

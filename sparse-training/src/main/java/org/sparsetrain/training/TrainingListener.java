@@ -19,4 +19,15 @@ public interface TrainingListener {
   default void afterStep(TrainingState state) {}
 
   TrainingListener NONE = new TrainingListener() {};
+
+  /** One listener that calls each of {@code listeners} in order. */
+  static TrainingListener all(TrainingListener... listeners) {
+    TrainingListener[] ls = listeners.clone();
+    return new TrainingListener() {
+      @Override public void onStep(StepReport r) { for (TrainingListener l : ls) { l.onStep(r); } }
+      @Override public void onMaskUpdate(MaskUpdateReport r) { for (TrainingListener l : ls) { l.onMaskUpdate(r); } }
+      @Override public void onEpoch(EpochReport r) { for (TrainingListener l : ls) { l.onEpoch(r); } }
+      @Override public void afterStep(TrainingState s) { for (TrainingListener l : ls) { l.afterStep(s); } }
+    };
+  }
 }

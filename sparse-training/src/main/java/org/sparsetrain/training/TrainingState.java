@@ -37,6 +37,15 @@ public final class TrainingState {
     this.maskVersion = maskVersion;
   }
 
+  /** A fresh run: the method's initial masks, He values, zero optimizer state, step 0. */
+  public static TrainingState fresh(ModelSpec spec, TrainingPlan plan, long trainRows) {
+    Network net = spec.build(plan.method(), plan.seed());
+    long total = new org.sparsetrain.training.data.BatchSampler(trainRows, plan.batchSize(), plan.seed()).stepsPerEpoch()
+        * plan.epochs();
+    return new TrainingState(net, OptimizerState.create(plan.optimizer(), net), plan.method(), plan.learningRate(total),
+        plan.seed(), total, 0, 0);
+  }
+
   public Network network() { return network; }
   public OptimizerState optimizer() { return optimizer; }
   public SparsityMethod method() { return method; }

@@ -55,9 +55,10 @@ public final class ConfigKeys {
     key("data.synthetic_rows", Kind.LONG, 20000L, "synthetic: training rows");
     key("data.synthetic_test_rows", Kind.LONG, 5000L, "synthetic: test rows");
 
-    key("distribution.mode", Kind.STRING, "local", "local (one JVM, no Spark), driver (Spark, driver-held model)");
+    key("distribution.mode", Kind.STRING, "driver", "driver (Spark, model held by the driver) or local (one JVM, no Spark)");
     key("distribution.partitions", Kind.INT, 0, "data partitions for Spark (0 = default parallelism)");
     key("distribution.local_steps", Kind.INT, 1, "local SGD: steps per Spark job before averaging (1 = synchronous)");
+    key("distribution.virtual_shards", Kind.INT, 0, "fixed virtual shards of the batch, summed exactly (0 = batch_size/32)");
 
     key("output.progress_every_seconds", Kind.DOUBLE, 2.0, "seconds between console progress lines");
   }

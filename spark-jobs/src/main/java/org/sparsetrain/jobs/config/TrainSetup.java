@@ -90,7 +90,7 @@ public final class TrainSetup {
     plan(c, 1000);
     String mode = c.getString("distribution.mode");
     if (!mode.equals("local") && !mode.equals("driver")) {
-      throw new ConfigException(c.source() + ": distribution.mode must be local or driver, got '" + mode + "'");
+      throw new ConfigException(c.source() + ": distribution.mode must be driver or local, got '" + mode + "'");
     }
   }
 }

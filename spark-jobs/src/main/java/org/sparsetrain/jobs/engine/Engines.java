@@ -1,0 +1,75 @@
+package org.sparsetrain.jobs.engine;
+
+import java.io.IOException;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.sparsetrain.data.BlockPacker;
+import org.sparsetrain.data.SyntheticTeacher;
+import org.sparsetrain.jobs.TrainJob;
+import org.sparsetrain.jobs.config.ConfigException;
+import org.sparsetrain.jobs.config.JobConfig;
+import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.training.spark.SparkTrainerOptions;
+
+/** Opens the engine that {@code distribution.mode} names, with the config's data loaded into it. */
+public final class Engines {
+  private Engines() {}
+
+  public static Engine open(JobConfig cfg, String master, Configuration hadoop) throws IOException {
+    String mode = cfg.getString("distribution.mode");
+    if (mode.equals("local")) {
+      if (master != null) {
+        throw new ConfigException("--master needs distribution.mode=driver (the config says local)");
+      }
+      TrainJob.Data data = TrainJob.loadData(cfg, hadoop);
+      return new LocalEngine(data.train(), data.test());
+    }
+    if (cfg.getInt("data.limit_train") > 0 || cfg.getInt("data.limit_test") > 0) {
+      throw new ConfigException(cfg.source() + ": data.limit_train/limit_test are for distribution.mode=local only");
+    }
+    SparkTrainerOptions options;
+    try {
+      options = SparkTrainerOptions.DEFAULTS.withLocalSteps(cfg.getInt("distribution.local_steps"))
+          .withVirtualShards(cfg.getInt("distribution.virtual_shards")).withLogEvery(0);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(cfg.source() + ": " + e.getMessage());
+    }
+    boolean existed = SparkEngine.sessionExists();
+    SparkSession spark = SparkEngine.session(master, "sparsetrain");
+    try {
+      JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      int partitions = cfg.getInt("distribution.partitions") > 0 ? cfg.getInt("distribution.partitions") : sc.defaultParallelism();
+      int[] layers = cfg.getIntArray("model.layers");
+      BlockPacker.Packed train;
+      JavaRDD<DataBlock> test;
+      switch (cfg.getString("data.format")) {
+        case "idx":
+          train = BlockPacker.idx(sc, cfg.getString("data.train_images"), cfg.getString("data.train_labels"), partitions);
+          test = BlockPacker.idx(sc, cfg.getString("data.test_images"), cfg.getString("data.test_labels"), partitions).blocks();
+          break;
+        case "synthetic": {
+          SyntheticTeacher teacher = new SyntheticTeacher(layers[0], layers[layers.length - 1], cfg.getLong("training.seed"));
+          long rows = cfg.getLong("data.synthetic_rows");
+          train = BlockPacker.synthetic(sc, teacher, rows, partitions);
+          long testRows = cfg.getLong("data.synthetic_test_rows");
+          if (testRows <= 0 || testRows > Integer.MAX_VALUE) {
+            throw new ConfigException(cfg.source() + ": data.synthetic_test_rows must be in [1, " + Integer.MAX_VALUE + "]");
+          }
+          test = sc.parallelize(List.of(teacher.block(rows, (int) testRows)), 1).cache();
+          break;
+        }
+        default:
+          throw new ConfigException(cfg.source() + ": unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
+      }
+      return new SparkEngine(spark, !existed, train, test, options);
+    } catch (RuntimeException e) {
+      if (!existed) {
+        spark.stop();
+      }
+      throw e;
+    }
+  }
+}

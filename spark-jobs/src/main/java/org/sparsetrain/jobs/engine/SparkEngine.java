@@ -1,0 +1,93 @@
+package org.sparsetrain.jobs.engine;
+
+import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.SparkSession;
+import org.sparsetrain.data.BlockPacker;
+import org.sparsetrain.training.ModelSpec;
+import org.sparsetrain.training.TrainResult;
+import org.sparsetrain.training.TrainingListener;
+import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.training.spark.SparkTrainer;
+import org.sparsetrain.training.spark.SparkTrainerOptions;
+import org.sparsetrain.training.spark.SparsetrainKryoRegistrator;
+
+/**
+ * Trains on Spark with the {@link SparkTrainer}: data packed once into cached blocks, the model
+ * on the driver. Joins the active session when there is one (spark-shell, a notebook, another
+ * job) and only stops a session it started itself.
+ */
+public final class SparkEngine implements Engine {
+  private final SparkSession spark;
+  private final boolean ownsSession;
+  private final BlockPacker.Packed train;
+  private final JavaRDD<DataBlock> test;
+  private final SparkTrainerOptions options;
+
+  public SparkEngine(SparkSession spark, boolean ownsSession, BlockPacker.Packed train, JavaRDD<DataBlock> test,
+                     SparkTrainerOptions options) {
+    this.spark = spark;
+    this.ownsSession = ownsSession;
+    this.train = train;
+    this.test = test;
+    this.options = options;
+  }
+
+  /** The active session, or a new one on {@code master} (default: spark-submit's, else local[*]). */
+  public static SparkSession session(String master, String appName) {
+    var active = SparkSession.getActiveSession();
+    if (active.isDefined()) {
+      return active.get();
+    }
+    var def = SparkSession.getDefaultSession();
+    if (def.isDefined()) {
+      return def.get();
+    }
+    SparkSession.Builder b = SparkSession.builder().appName(appName);
+    if (master != null) {
+      b.master(master);
+    } else if (System.getProperty("spark.master") == null) {
+      b.master("local[*]");
+    }
+    if (System.getProperty("spark.serializer") == null) {
+      b.config("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+      b.config("spark.kryo.registrator", SparsetrainKryoRegistrator.class.getName());
+    }
+    if (System.getProperty("spark.ui.showConsoleProgress") == null) {
+      b.config("spark.ui.showConsoleProgress", "false");
+    }
+    return b.getOrCreate();
+  }
+
+  /** Whether a session exists already (then it is not ours to stop). */
+  public static boolean sessionExists() {
+    return SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+  }
+
+  @Override
+  public long trainRows() {
+    return train.rows();
+  }
+
+  @Override
+  public String describe() {
+    return String.format(Locale.ROOT, "spark %s, %d partitions, %d local step(s) per job",
+        spark.sparkContext().master(), train.partitions(), options.localSteps());
+  }
+
+  @Override
+  public TrainResult train(ModelSpec spec, TrainingPlan plan, TrainingState state, TrainingListener listener) {
+    return new SparkTrainer(spark, spec, plan, options).continueTraining(state, train.blocks(), test, listener);
+  }
+
+  @Override
+  public void close() {
+    train.unpersist();
+    test.unpersist(false);
+    if (ownsSession) {
+      spark.stop();
+    }
+  }
+}
