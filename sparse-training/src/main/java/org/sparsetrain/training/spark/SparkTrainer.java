@@ -420,7 +420,7 @@ public final class SparkTrainer {
       Broadcast<ModelValues> values = sc.broadcast(ModelValues.of(state.network(), state.maskVersion()));
       try {
         describe(String.format(Locale.ROOT, "evaluation after step %d", step));
-        Parts.Eval e = test.mapPartitions(new Tasks.Eval(runId, structure, values, Evaluation_CHUNK))
+        Parts.Eval e = test.mapPartitions(new Tasks.Eval(runId, structure, values, EVAL_CAPACITY))
             .reduce(Parts.Eval::merge);
         return new BatchStats(e.lossSum, e.correct, e.count);
       } finally {
@@ -448,7 +448,7 @@ public final class SparkTrainer {
     }
   }
 
-  private static final int Evaluation_CHUNK = org.sparsetrain.training.Evaluation.CHUNK;
+  private static final int EVAL_CAPACITY = org.sparsetrain.training.Evaluation.CHUNK;
 
   private static String fmt(double v) {
     return String.format(Locale.ROOT, "%.4f", v);
