@@ -114,19 +114,8 @@ public final class SyntheticTeacher implements Serializable {
   /** Writes the features of global row {@code row} into {@code out[off .. off + features)}. */
   public void features(long row, float[] out, int off) {
     SplittableRandom r = Rng.of(seed, PURPOSE_INPUT, row);
-    int f = 0;
-    while (f < features) {
-      double u1 = r.nextDouble();
-      if (u1 <= Double.MIN_NORMAL) {
-        continue;
-      }
-      double u2 = r.nextDouble();
-      double rad = Math.sqrt(-2.0 * Math.log(u1));
-      double a = 2.0 * Math.PI * u2;
-      out[off + f++] = (float) (rad * Math.cos(a));
-      if (f < features) {
-        out[off + f++] = (float) (rad * Math.sin(a));
-      }
+    for (int f = 0; f < features; f++) {
+      out[off + f] = (float) r.nextGaussian();   // JDK 17+ ziggurat: specified, so the same on every JVM
     }
   }
 
