@@ -78,16 +78,15 @@ final class ReportCharts {
       x[i] = steps.get(i).toStep();
       y[i] = steps.get(i).loss();
     }
-    XYSeries s = add(c, "train loss (mean of step group)", x, y, color(0));
-    s.setMarker(steps.size() <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    marker(add(c, "train loss (mean of step group)", x, y, color(0)), steps.size());
     double[] ex = new double[epochs.size()];
     double[] ey = new double[epochs.size()];
     for (int i = 0; i < ex.length; i++) {
       ex[i] = epochs.get(i).step();
       ey[i] = epochs.get(i).evalLoss();
     }
-    if (finiteCount(ey) > 0) {
-      XYSeries e = add(c, "eval loss (end of epoch)", ex, ey, color(1));
+    XYSeries e = add(c, "eval loss (end of epoch)", ex, ey, color(1));
+    if (e != null) {
       e.setXYSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
       e.setMarker(SeriesMarkers.DIAMOND);
     }
@@ -108,7 +107,7 @@ final class ReportCharts {
       x[i] = steps.get(i).toStep();
       y[i] = steps.get(i).lr();
     }
-    add(c, "lr", x, y, color(2)).setMarker(steps.size() <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    marker(add(c, "lr", x, y, color(2)), steps.size());
     c.getStyler().setXAxisDecimalPattern("#,##0").setLegendVisible(false);
     fitY(c, y);
     if (x.length == 1) {
@@ -127,12 +126,10 @@ final class ReportCharts {
       double[] actual = values(epochs, e -> layer < e.density().length ? e.density()[layer] : Double.NaN);
       double[] target = values(epochs, e -> layer < e.targetDensity().length ? e.targetDensity()[layer] : Double.NaN);
       max = Math.max(max, Math.max(maxFinite(actual), maxFinite(target)));
-      if (finiteCount(actual) > 0) {
-        addEpochSeries(c, "layer " + (l + 1) + " actual", epochs, e -> layer < e.density().length ? e.density()[layer] : Double.NaN, color(l));
-      }
-      if (finiteCount(target) > 0) {
-        XYSeries t = addEpochSeries(c, "layer " + (l + 1) + " target", epochs,
-            e -> layer < e.targetDensity().length ? e.targetDensity()[layer] : Double.NaN, color(l));
+      addEpochSeries(c, "layer " + (l + 1) + " actual", epochs, e -> layer < e.density().length ? e.density()[layer] : Double.NaN, color(l));
+      XYSeries t = addEpochSeries(c, "layer " + (l + 1) + " target", epochs,
+          e -> layer < e.targetDensity().length ? e.targetDensity()[layer] : Double.NaN, color(l));
+      if (t != null) {
         t.setLineStyle(DASHED);
         t.setMarker(SeriesMarkers.NONE);
       }
@@ -155,7 +152,7 @@ final class ReportCharts {
         y[i] = l < ch.length ? ch[l] : Double.NaN;
       }
       max = Math.max(max, maxFinite(y));
-      add(c, "layer " + (l + 1), x, y, color(l)).setMarker(updates.size() <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+      marker(add(c, "layer " + (l + 1), x, y, color(l)), updates.size());
     }
     c.getStyler().setXAxisDecimalPattern("#,##0").setYAxisMin(0.0).setYAxisMax(max > 0 ? max * 1.1 : 1.0);
     if (updates.size() == 1) {
@@ -178,13 +175,14 @@ final class ReportCharts {
       overhead[i] = Double.isNaN(g.overheadMs()) ? g.stepMs() - g.computeMs() : g.overheadMs();
       total[i] = Double.isNaN(g.stepMs()) ? compute[i] + overhead[i] : g.stepMs();
     }
-    org.knowm.xchart.style.markers.Marker m = steps.size() <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE;
-    add(c, "compute", x, compute, color(0)).setMarker(m);
-    add(c, "overhead (communication, scheduling)", x, overhead, color(1)).setMarker(m);
+    marker(add(c, "compute", x, compute, color(0)), steps.size());
+    marker(add(c, "overhead (communication, scheduling)", x, overhead, color(1)), steps.size());
     XYSeries t = add(c, "total", x, total, color(7));
-    t.setMarker(SeriesMarkers.NONE);
-    t.setLineStyle(DASHED);
-    t.setLineWidth(1.5f);
+    if (t != null) {
+      t.setMarker(SeriesMarkers.NONE);
+      t.setLineStyle(DASHED);
+      t.setLineWidth(1.5f);
+    }
     c.getStyler().setXAxisDecimalPattern("#,##0").setYAxisMin(0.0).setYAxisMax(niceMax(maxFinite(total)));
     if (x.length == 1) {
       c.getStyler().setXAxisMin(0.0).setXAxisMax(2 * x[0]);
@@ -292,8 +290,15 @@ final class ReportCharts {
     s.setSeriesColors(PALETTE);
   }
 
+  /** Dots on the points of a short series, a plain line for a long one. */
+  private static void marker(XYSeries s, int points) {
+    if (s != null) {
+      s.setMarker(points <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    }
+  }
+
+  /** Adds the finite points of a series; returns null (no series) when there are none. */
   private static XYSeries add(XYChart c, String name, double[] x, double[] y, Color color) {
-    // XChart draws NaN as a gap; a series that is all gaps has no range, so keep only finite points
     int n = 0;
     for (double v : y) {
       if (Double.isFinite(v)) {
@@ -308,6 +313,9 @@ final class ReportCharts {
         fy[j++] = y[i];
       }
     }
+    if (n == 0) {
+      return null; // XChart refuses a series without points; the caption or legend tells what is missing
+    }
     XYSeries s = c.addSeries(name, fx, fy);
     s.setLineColor(color);
     s.setMarkerColor(color);
@@ -321,7 +329,9 @@ final class ReportCharts {
       x[i] = epochs.get(i).epoch() + 1;
     }
     XYSeries s = add(c, name, x, values(epochs, f), color);
-    s.setMarker(SeriesMarkers.CIRCLE);
+    if (s != null) {
+      s.setMarker(SeriesMarkers.CIRCLE);
+    }
     return s;
   }
 

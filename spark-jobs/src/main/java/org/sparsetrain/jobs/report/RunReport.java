@@ -99,6 +99,10 @@ public final class RunReport {
     List<Plot> plots = new ArrayList<>();
     for (Rendered r : page.charts()) {
       Chart<?, ?> c = r.chart();
+      if (c.getSeriesCollection().isEmpty()) {
+        page.notes.add(r.title() + ": the metrics hold no finite value to plot.");
+        continue;
+      }
       byte[] png = BitmapEncoder.getBitmapBytes(c, BitmapFormat.PNG);
       try (OutputStream o = fs.create(new Path(out, r.file()), true)) {
         o.write(png);

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -130,6 +131,17 @@ class RunReportTest {
     String html = assertReport(run, r, metricPlots(false));
     assertTrue(html.contains("No mask updates"), "the page says why there is no churn plot");
     assertTrue(html.contains("no config.yaml"));
+  }
+
+  @Test
+  void oneEpochWithOneMaskUpdate() throws IOException {
+    Path run = dir.resolve("short");
+    writeRun(run, false);
+    List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+    Files.write(run.resolve("metrics.jsonl"), lines.subList(0, 4)); // steps, steps, mask_update, epoch 0
+    RunReport.Result r = RunReport.write(run.toString(), null, new Configuration());
+    String html = assertReport(run, r, metricPlots(true));
+    assertTrue(html.contains("each of the 1 mask updates"), "one update plotted");
   }
 
   @Test
