@@ -54,12 +54,14 @@ public final class OptimizerState {
 
   /** Applies one optimizer step with the flat gradient {@code grad} (layout of the current net). */
   public void apply(Network net, float[] grad, ParameterLayout layout, float lr) {
+    for (int l = 0; l < net.layerCount(); l++) {
+      if (weightSlots[l].length > 0 && weightSlots[l][0].length != net.layer(l).nnz()) {
+        throw new IllegalStateException("optimizer state of layer " + l + " does not follow its structure");
+      }
+    }
     step++;
     for (int l = 0; l < net.layerCount(); l++) {
       Layer layer = net.layer(l);
-      if (weightSlots[l].length > 0 && weightSlots[l][0].length != layer.nnz()) {
-        throw new IllegalStateException("optimizer state of layer " + l + " does not follow its structure");
-      }
       optimizer.update(layer.values(), weightSlots[l], grad, layout.weightOffset(l), layer.nnz(), lr, step, true);
       optimizer.update(layer.bias(), biasSlots[l], grad, layout.biasOffset(l), layer.outFeatures(), lr, step, false);
     }
