@@ -221,6 +221,7 @@ final class ReportCharts {
     }
     XYSeries s = add(c, "degree", x, y, color);
     s.setXYSeriesRenderStyle(XYSeriesRenderStyle.Area);
+    s.setFillColor(color);
     s.setMarker(SeriesMarkers.NONE);
     s.setLineWidth(1f);
     c.getStyler().setLegendVisible(false);
@@ -243,11 +244,12 @@ final class ReportCharts {
       xs[i] = i;
       ys[i] = side - 1 - i;
     }
-    int[][] cells = new int[degree.length][];
+    // XChart reads the matrix as heat[x index][y index]; y index 0 is the bottom row, labelled side-1
+    int[][] cells = new int[side][side];
     for (int p = 0; p < degree.length; p++) {
       int row = p / side;
       int col = p % side;
-      cells[p] = new int[] {col, side - 1 - row, degree[p]};
+      cells[col][side - 1 - row] = degree[p];
     }
     c.addSeries("out-degree", xs, ys, cells);
     int max = Math.max(1, Connectivity.max(degree));

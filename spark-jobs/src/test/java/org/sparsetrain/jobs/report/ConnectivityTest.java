@@ -2,6 +2,7 @@ package org.sparsetrain.jobs.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -38,6 +39,37 @@ class ConnectivityTest {
     assertEquals(0, Connectivity.squareSide(300));
     assertEquals(0, Connectivity.squareSide(1));
     assertEquals(0, Connectivity.squareSide(12));
+  }
+
+  /** Dark (most connected) pixels of a heat map in the top and the bottom half of its plot area. */
+  static int[] darkTopBottom(int[] degree, int side) {
+    BufferedImage img = org.knowm.xchart.BitmapEncoder.getBufferedImage(ReportCharts.degreeHeatMap("t", degree, side));
+    int[] n = new int[2];
+    for (int y = 0; y < img.getHeight(); y++) {
+      for (int x = 0; x < img.getWidth() * 3 / 4; x++) { // left of the colour legend
+        Color c = new Color(img.getRGB(x, y));
+        if (c.getRed() < 40 && c.getGreen() < 60 && c.getBlue() > 60 && c.getBlue() < 140) {
+          n[y < img.getHeight() / 2 ? 0 : 1]++;
+        }
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void heatMapDrawsInputRowZeroAtTheTop() {
+    int side = 28;
+    int[] top = new int[side * side];
+    int[] bottom = new int[side * side];
+    for (int p = 0; p < top.length; p++) {
+      boolean upper = p / side < side / 2;
+      top[p] = upper ? 30 : 0;
+      bottom[p] = upper ? 0 : 30;
+    }
+    int[] t = darkTopBottom(top, side);
+    int[] b = darkTopBottom(bottom, side);
+    assertTrue(t[0] > 20_000 && t[1] < t[0] / 10, "inputs of the first rows drawn at the top: " + t[0] + " / " + t[1]);
+    assertTrue(b[1] > 20_000 && b[0] < b[1] / 10, "inputs of the last rows drawn at the bottom: " + b[0] + " / " + b[1]);
   }
 
   @Test
