@@ -60,7 +60,26 @@ public final class ConfigKeys {
     key("distribution.local_steps", Kind.INT, 1, "local SGD: steps per Spark job before averaging (1 = synchronous)");
     key("distribution.virtual_shards", Kind.INT, 0, "fixed virtual shards of the batch, summed exactly (0 = batch_size/32)");
 
+    key("checkpoint.every_steps", Kind.LONG, 0L, "checkpoint every N steps (0 = only at epoch ends and the end)");
+    key("checkpoint.every_epoch", Kind.BOOL, true, "checkpoint at the end of every epoch");
+    key("checkpoint.keep_last", Kind.INT, 3, "keep the newest K valid checkpoints");
+    key("checkpoint.keep_best", Kind.BOOL, true, "also keep the checkpoint with the best eval accuracy");
+
     key("output.progress_every_seconds", Kind.DOUBLE, 2.0, "seconds between console progress lines");
+
+    // soup job (Sparse Model Soups: IMP phases, m ingredients per phase, uniform and greedy soups)
+    key("soup.phases", Kind.INT, 3, "IMP phases n; per-phase prune fraction q = 1 - (1 - sparsity.target)^(1/n)");
+    key("soup.ingredients", Kind.INT, 4, "m: ingredients retrained per phase from the same pruned model");
+    key("soup.vary", Kind.STRING, "seed", "what differs between ingredients: seed (batch order), weight_decay, epochs");
+    key("soup.weight_decays", Kind.DOUBLE_LIST, List.of(), "vary=weight_decay: optimizer.weight_decay of each ingredient");
+    key("soup.epochs_per_ingredient", Kind.INT_LIST, List.of(), "vary=epochs: retrain epochs of each ingredient");
+    key("soup.pretrain_epochs", Kind.INT, 0, "epochs of the dense model trained before phase 1 (0 = training.epochs)");
+    key("soup.retrain_epochs", Kind.INT, 0, "retrain epochs of each ingredient (0 = training.epochs)");
+    key("soup.prune", Kind.STRING, "global_magnitude", "prune criterion between phases (sparsity.prune names)");
+    key("soup.next_from", Kind.STRING, "greedy", "the soup the next phase starts from: greedy or uniform");
+    key("soup.validation_fraction", Kind.DOUBLE, 0.1, "training rows held out (seeded) to rank ingredients and soups");
+    key("soup.concurrency", Kind.STRING, "tasks", "tasks (one Spark task per ingredient), fair_jobs, threads, sequential");
+    key("soup.parallelism", Kind.INT, 0, "threads mode: ingredients trained at once (0 = available processors)");
   }
 
   /** Registers a key (used by the static block; modules with more keys add theirs here). */
