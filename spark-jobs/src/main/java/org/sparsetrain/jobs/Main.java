@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.sparsetrain.data.DataException;
 import org.sparsetrain.jobs.config.ConfigException;
 import org.sparsetrain.jobs.config.JobConfig;
+import org.sparsetrain.training.checkpoint.IncompatibleCheckpointException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,7 +71,7 @@ public final class Main implements Callable<Integer> {
     if (e instanceof DataException) {
       return BAD_DATA;
     }
-    if (e instanceof ConfigException) {
+    if (e instanceof ConfigException || e instanceof IncompatibleCheckpointException) {
       return USAGE;
     }
     if (e instanceof IOException || e instanceof UncheckedIOException) {
@@ -113,13 +114,16 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory (local path, file://, hdfs:// or s3a://)")
     String out;
 
+    @Option(names = "--resume", description = "continue from the newest valid checkpoint in --out, even if the config changed")
+    boolean resume;
+
     @Option(names = "--master", paramLabel = "URL",
         description = "Spark master when this job starts Spark itself (default: spark-submit's, else local[*])")
     String master;
 
     @Override
     public Integer call() throws IOException {
-      TrainJob.run(config.load(), out, master, main.out);
+      TrainJob.run(config.load(), out, master, resume, main.out);
       return OK;
     }
   }

@@ -13,6 +13,7 @@ import org.sparsetrain.data.SyntheticTeacher;
 import org.sparsetrain.jobs.config.ConfigException;
 import org.sparsetrain.jobs.config.JobConfig;
 import org.sparsetrain.jobs.config.TrainSetup;
+import org.sparsetrain.jobs.output.CheckpointPolicy;
 import org.sparsetrain.jobs.output.ConsoleProgress;
 import org.sparsetrain.jobs.output.MetricsLog;
 import org.sparsetrain.jobs.output.RunOutput;
@@ -23,6 +24,9 @@ import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
 import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.checkpoint.CheckpointStore;
+import org.sparsetrain.training.checkpoint.RestoredCheckpoint;
+import org.sparsetrain.training.checkpoint.RetentionPolicy;
 import org.sparsetrain.training.data.BatchSampler;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.Network;
@@ -42,42 +46,102 @@ public final class TrainJob {
 
   /** Runs the job in this JVM or on Spark (per {@code distribution.mode}); returns the summary written to {@code out}. */
   public static ObjectNode run(JobConfig cfg, String out, PrintStream console) throws IOException {
-    return run(cfg, out, null, console);
+    return run(cfg, out, null, false, console);
+  }
+
+  /** Runs the job on {@code master} (may be null), resuming only from checkpoints of the same config. */
+  public static ObjectNode run(JobConfig cfg, String out, String master, PrintStream console) throws IOException {
+    return run(cfg, out, master, false, console);
   }
 
   /**
-   * Runs the job; {@code master} (may be null) chooses the Spark master when this job starts the
-   * session itself.
+   * Runs the job. {@code master} (may be null) chooses the Spark master when this job starts the
+   * session itself. The run continues from the newest checkpoint in {@code out} that verifies when
+   * {@code resume} is set, or on its own when {@code out} holds checkpoints of the same config;
+   * checkpoints of another config are an error unless {@code resume} says to continue them.
    */
-  public static ObjectNode run(JobConfig cfg, String out, String master, PrintStream console) throws IOException {
+  public static ObjectNode run(JobConfig cfg, String out, String master, boolean resume, PrintStream console)
+      throws IOException {
     TrainSetup.validate(cfg);
-    Configuration hadoop = new Configuration();
-    RunOutput output = RunOutput.open(out, hadoop);
-    if (output.finished()) {
-      throw new ConfigException("output directory " + out + " already holds a finished run (summary.json); choose another --out");
+    Engines.Session session = Engines.session(cfg, master);
+    Engine engine = null;
+    try {
+      RunOutput output = RunOutput.open(out, session.hadoop());
+      if (output.finished()) {
+        throw new ConfigException("output directory " + out + " already holds a finished run (summary.json); choose another --out");
+      }
+      String configText = cfg.toYaml();
+      CheckpointStore store = CheckpointStore.forRun(output.fs(), output.dir()).withRetention(retention(cfg));
+      boolean hasCheckpoints = !store.steps().isEmpty();
+      boolean sameRun = output.exists(RunOutput.CONFIG) && output.read(RunOutput.CONFIG).equals(configText);
+      if (hasCheckpoints && !resume && !sameRun) {
+        throw new ConfigException("output directory " + out + " holds checkpoints of a run with another config;"
+            + " pass --resume to continue it with this config, or choose another --out");
+      }
+      engine = Engines.open(cfg, session);
+      return train(cfg, output, store, hasCheckpoints || resume, engine, console, configText);
+    } finally {
+      if (engine != null) {
+        engine.close();
+      } else {
+        session.release();
+      }
     }
+  }
+
+  private static ObjectNode train(JobConfig cfg, RunOutput output, CheckpointStore store, boolean restore, Engine engine,
+                                  PrintStream console, String configText) throws IOException {
     ModelSpec spec = TrainSetup.model(cfg);
-    try (Engine engine = Engines.open(cfg, master, hadoop)) {
-      long total = new BatchSampler(engine.trainRows(), cfg.getInt("training.batch_size"), cfg.getLong("training.seed"))
-          .stepsPerEpoch() * cfg.getInt("training.epochs");
-      TrainingPlan plan = TrainSetup.plan(cfg, total);
-      output.write(RunOutput.CONFIG, cfg.toYaml());
-      output.delete(RunOutput.METRICS);
-      console.printf(Locale.ROOT, "sparsetrain train: %s, method %s, target sparsity %.3f (%s), %d training rows, %d epochs x %d steps, %s, out %s%n",
-          spec, plan.method().name(), cfg.getDouble("sparsity.target"), cfg.getString("sparsity.distribution"),
-          engine.trainRows(), plan.epochs(), total / plan.epochs(), engine.describe(), output.dir());
-      MetricsLog metrics = new MetricsLog(output, 50, null);
-      ConsoleProgress progress = new ConsoleProgress(console, total, plan.epochs(), plan.batchSize(),
-          cfg.getDouble("output.progress_every_seconds"));
-      TrainResult result = engine.train(spec, plan, TrainingState.fresh(spec, plan, engine.trainRows()),
-          TrainingListener.all(progress, metrics));
-      ObjectNode summary = summary(cfg, plan, result);
-      output.write(RunOutput.SUMMARY, JSON.writeValueAsString(summary));
-      console.printf(Locale.ROOT, "done: test accuracy %.4f, global density %.4f, %d steps, %.1f s, fingerprint %s%n",
-          result.test().accuracy(), summary.get("global_density").asDouble(), result.steps(), result.wallSeconds(),
-          result.fingerprint().substring(0, 16));
-      return summary;
+    long spe = new BatchSampler(engine.trainRows(), cfg.getInt("training.batch_size"), cfg.getLong("training.seed"))
+        .stepsPerEpoch();
+    long total = spe * cfg.getInt("training.epochs");
+    TrainingPlan plan = TrainSetup.plan(cfg, total);
+    TrainingState state = null;
+    String metricsSoFar = null;
+    if (restore) {
+      CheckpointStore.RestoreResult restored = store.restore(spec, plan.method(), plan.optimizer());
+      for (String p : restored.problems()) {
+        console.println("checkpoint skipped: " + p);
+      }
+      if (restored.found()) {
+        RestoredCheckpoint c = restored.checkpoint();
+        state = new TrainingState(c.network(), c.optimizer(), plan.method(), plan.learningRate(total), plan.seed(),
+            total, c.step(), c.manifest().maskVersion());
+        console.printf(Locale.ROOT, "resuming from %s: step %d of %d%n", c.dir(), c.step(), total);
+        metricsSoFar = output.exists(RunOutput.METRICS) ? MetricsLog.upTo(output.read(RunOutput.METRICS), c.step()) : null;
+      } else {
+        console.println("no usable checkpoint in " + store.dir() + ": starting from step 0");
+      }
     }
+    if (state == null) {
+      state = TrainingState.fresh(spec, plan, engine.trainRows());
+      output.delete(RunOutput.METRICS);
+    }
+    output.write(RunOutput.CONFIG, configText);
+    console.printf(Locale.ROOT, "sparsetrain train: %s, method %s, target sparsity %.3f (%s), %d training rows, %d epochs x %d steps, %s, out %s%n",
+        spec, plan.method().name(), cfg.getDouble("sparsity.target"), cfg.getString("sparsity.distribution"),
+        engine.trainRows(), plan.epochs(), spe, engine.describe(), output.dir());
+    TrainingListener listener = TrainingListener.all(
+        new ConsoleProgress(console, total, plan.epochs(), plan.batchSize(), cfg.getDouble("output.progress_every_seconds")),
+        new MetricsLog(output, 50, metricsSoFar),
+        new CheckpointPolicy(store, configText, cfg.getLong("checkpoint.every_steps"), cfg.getBool("checkpoint.every_epoch"),
+            spe, state.step(), console));
+    TrainResult result = engine.train(spec, plan, state, listener);
+    ObjectNode summary = summary(cfg, plan, result);
+    output.write(RunOutput.SUMMARY, JSON.writeValueAsString(summary));
+    console.printf(Locale.ROOT, "done: test accuracy %.4f, global density %.4f, %d steps, %.1f s, fingerprint %s%n",
+        result.test().accuracy(), summary.get("global_density").asDouble(), result.steps(), result.wallSeconds(),
+        result.fingerprint().substring(0, 16));
+    return summary;
+  }
+
+  static RetentionPolicy retention(JobConfig cfg) {
+    int keep = cfg.getInt("checkpoint.keep_last");
+    if (keep < 1) {
+      throw new ConfigException(cfg.source() + ": checkpoint.keep_last must be >= 1, got " + keep);
+    }
+    RetentionPolicy p = RetentionPolicy.keepLast(keep);
+    return cfg.getBool("checkpoint.keep_best") ? p.keepBest(CheckpointPolicy.METRIC, true) : p;
   }
 
   /** Reads the training and test data the config names, checking them against the model. */

@@ -18,13 +18,39 @@ import org.sparsetrain.training.spark.SparkTrainerOptions;
 public final class Engines {
   private Engines() {}
 
-  public static Engine open(JobConfig cfg, String master, Configuration hadoop) throws IOException {
-    String mode = cfg.getString("distribution.mode");
-    if (mode.equals("local")) {
+  /**
+   * A Spark session for a run in {@code driver} mode (the active one, or a new one on
+   * {@code master}) and whether this run owns it; null for {@code local} mode.
+   */
+  public record Session(SparkSession spark, boolean owned) {
+    /** The Hadoop configuration runs read and write through: Spark's ({@code spark.hadoop.*}) or the default. */
+    public Configuration hadoop() {
+      return spark == null ? new Configuration() : spark.sparkContext().hadoopConfiguration();
+    }
+
+    /** Stops the session if this run started it. */
+    public void release() {
+      if (spark != null && owned) {
+        spark.stop();
+      }
+    }
+  }
+
+  public static Session session(JobConfig cfg, String master) {
+    if (cfg.getString("distribution.mode").equals("local")) {
       if (master != null) {
         throw new ConfigException("--master needs distribution.mode=driver (the config says local)");
       }
-      TrainJob.Data data = TrainJob.loadData(cfg, hadoop);
+      return new Session(null, false);
+    }
+    boolean existed = SparkEngine.sessionExists();
+    return new Session(SparkEngine.session(master, "sparsetrain"), !existed);
+  }
+
+  /** The engine for the config's mode, with its data loaded; takes over stopping an owned session. */
+  public static Engine open(JobConfig cfg, Session session) throws IOException {
+    if (session.spark() == null) {
+      TrainJob.Data data = TrainJob.loadData(cfg, session.hadoop());
       return new LocalEngine(data.train(), data.test());
     }
     if (cfg.getInt("data.limit_train") > 0 || cfg.getInt("data.limit_test") > 0) {
@@ -37,39 +63,31 @@ public final class Engines {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(cfg.source() + ": " + e.getMessage());
     }
-    boolean existed = SparkEngine.sessionExists();
-    SparkSession spark = SparkEngine.session(master, "sparsetrain");
-    try {
-      JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      int partitions = cfg.getInt("distribution.partitions") > 0 ? cfg.getInt("distribution.partitions") : sc.defaultParallelism();
-      int[] layers = cfg.getIntArray("model.layers");
-      BlockPacker.Packed train;
-      JavaRDD<DataBlock> test;
-      switch (cfg.getString("data.format")) {
-        case "idx":
-          train = BlockPacker.idx(sc, cfg.getString("data.train_images"), cfg.getString("data.train_labels"), partitions);
-          test = BlockPacker.idx(sc, cfg.getString("data.test_images"), cfg.getString("data.test_labels"), partitions).blocks();
-          break;
-        case "synthetic": {
-          SyntheticTeacher teacher = new SyntheticTeacher(layers[0], layers[layers.length - 1], cfg.getLong("training.seed"));
-          long rows = cfg.getLong("data.synthetic_rows");
-          train = BlockPacker.synthetic(sc, teacher, rows, partitions);
-          long testRows = cfg.getLong("data.synthetic_test_rows");
-          if (testRows <= 0 || testRows > Integer.MAX_VALUE) {
-            throw new ConfigException(cfg.source() + ": data.synthetic_test_rows must be in [1, " + Integer.MAX_VALUE + "]");
-          }
-          test = sc.parallelize(List.of(teacher.block(rows, (int) testRows)), 1).cache();
-          break;
+    SparkSession spark = session.spark();
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int partitions = cfg.getInt("distribution.partitions") > 0 ? cfg.getInt("distribution.partitions") : sc.defaultParallelism();
+    int[] layers = cfg.getIntArray("model.layers");
+    BlockPacker.Packed train;
+    JavaRDD<DataBlock> test;
+    switch (cfg.getString("data.format")) {
+      case "idx":
+        train = BlockPacker.idx(sc, cfg.getString("data.train_images"), cfg.getString("data.train_labels"), partitions);
+        test = BlockPacker.idx(sc, cfg.getString("data.test_images"), cfg.getString("data.test_labels"), partitions).blocks();
+        break;
+      case "synthetic": {
+        SyntheticTeacher teacher = new SyntheticTeacher(layers[0], layers[layers.length - 1], cfg.getLong("training.seed"));
+        long rows = cfg.getLong("data.synthetic_rows");
+        train = BlockPacker.synthetic(sc, teacher, rows, partitions);
+        long testRows = cfg.getLong("data.synthetic_test_rows");
+        if (testRows <= 0 || testRows > Integer.MAX_VALUE) {
+          throw new ConfigException(cfg.source() + ": data.synthetic_test_rows must be in [1, " + Integer.MAX_VALUE + "]");
         }
-        default:
-          throw new ConfigException(cfg.source() + ": unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
+        test = sc.parallelize(List.of(teacher.block(rows, (int) testRows)), 1).cache();
+        break;
       }
-      return new SparkEngine(spark, !existed, train, test, options);
-    } catch (RuntimeException e) {
-      if (!existed) {
-        spark.stop();
-      }
-      throw e;
+      default:
+        throw new ConfigException(cfg.source() + ": unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
     }
+    return new SparkEngine(spark, session.owned(), train, test, options);
   }
 }

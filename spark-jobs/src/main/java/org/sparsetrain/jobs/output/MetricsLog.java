@@ -40,6 +40,26 @@ public final class MetricsLog implements TrainingListener {
     }
   }
 
+  /** The lines of an existing metrics.jsonl that describe steps up to {@code step} (for a resumed run). */
+  public static String upTo(String existing, long step) {
+    StringBuilder kept = new StringBuilder();
+    for (String line : existing.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        var o = JSON.readTree(line);
+        long s = o.has("to_step") ? o.get("to_step").asLong() : o.path("step").asLong(Long.MAX_VALUE);
+        if (s <= step) {
+          kept.append(line).append('\n');
+        }
+      } catch (IOException e) {
+        // a torn line from an interrupted write: drop it
+      }
+    }
+    return kept.toString();
+  }
+
   @Override
   public void onStep(StepReport r) {
     if (from < 0) {

@@ -219,6 +219,7 @@ public final class SparkTrainer {
               fmt(eval.accuracy()));
           epochStats = BatchStats.ZERO;
         }
+        listener.afterStep(state);
       }
       double wall = (System.nanoTime() - start) / 1e9;
       BatchStats eval = evaluate(test, state.step());

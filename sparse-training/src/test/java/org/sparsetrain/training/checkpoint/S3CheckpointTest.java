@@ -1,5 +1,6 @@
 package org.sparsetrain.training.checkpoint;
 
+import org.sparsetrain.testing.S3ProxyServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,9 +9,6 @@ import static org.sparsetrain.training.checkpoint.CheckpointFixtures.SPEC;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,62 +40,21 @@ import org.sparsetrain.training.nn.Fingerprint;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class S3CheckpointTest {
   static final String BUCKET = "ckpt";
-  static final String ACCESS = "sparsetrain-test";
   /** Used as S3Proxy's credential and as fs.s3a.secret.key; must never reach an object. */
   static final String SECRET = "S3CR3T-" + Long.toHexString(System.nanoTime()) + "-do-not-write";
   static final DataBlock TRAIN = CheckpointFixtures.teacherData(256, 1);
   static final DataBlock TEST = CheckpointFixtures.teacherData(64, 2);
 
-  static Process proxy;
-  static java.nio.file.Path work;
+  static S3ProxyServer proxy;
   static java.nio.file.Path blobs;
   static FileSystem fs;
 
   @BeforeAll
   static void startS3Proxy() throws Exception {
-    java.nio.file.Path testTmp = java.nio.file.Path.of(System.getProperty("sparsetrain.test.tmp", "target/test-tmp"));
-    java.nio.file.Path jar = testTmp.getParent().resolve("s3proxy").resolve("s3proxy.jar");
-    assertTrue(Files.isRegularFile(jar), "S3Proxy jar missing at " + jar + " (copied by maven-dependency-plugin at generate-test-resources)");
-    work = Files.createDirectories(testTmp).resolve("s3proxy-" + ProcessHandle.current().pid());
-    blobs = Files.createDirectories(work.resolve("blobs"));
-    Files.createDirectories(blobs.resolve(BUCKET));
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    java.nio.file.Path props = work.resolve("s3proxy.properties");
-    Files.writeString(props, String.join("\n",
-        "s3proxy.endpoint=http://127.0.0.1:" + port,
-        "s3proxy.authorization=aws-v2-or-v4",
-        "s3proxy.identity=" + ACCESS,
-        "s3proxy.credential=" + SECRET,
-        "jclouds.provider=filesystem",
-        "jclouds.filesystem.basedir=" + blobs), StandardCharsets.UTF_8);
-    String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    proxy = new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar.toString(), "--properties", props.toString())
-        .redirectErrorStream(true).redirectOutput(work.resolve("s3proxy.log").toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        break;
-      } catch (IOException notYet) {
-        if (!proxy.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("S3Proxy did not start: " + Files.readString(work.resolve("s3proxy.log")));
-        }
-        Thread.sleep(200);
-      }
-    }
+    proxy = S3ProxyServer.start(SECRET, BUCKET);
+    blobs = proxy.blobs();
     Configuration conf = new Configuration();
-    conf.set("fs.s3a.endpoint", "http://127.0.0.1:" + port);
-    conf.set("fs.s3a.endpoint.region", "us-east-1");
-    conf.setBoolean("fs.s3a.path.style.access", true);
-    conf.setBoolean("fs.s3a.connection.ssl.enabled", false);
-    conf.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    conf.set("fs.s3a.access.key", ACCESS);
-    conf.set("fs.s3a.secret.key", SECRET);
-    conf.setInt("fs.s3a.attempts.maximum", 2);
-    conf.setInt("fs.s3a.retry.limit", 2);
+    proxy.s3aSettings().forEach(conf::set);
     fs = FileSystem.newInstance(new URI("s3a://" + BUCKET + "/"), conf);
   }
 
@@ -107,10 +64,7 @@ class S3CheckpointTest {
       fs.close();
     }
     if (proxy != null) {
-      proxy.destroy();
-      if (!proxy.waitFor(10, TimeUnit.SECONDS)) {
-        proxy.destroyForcibly();
-      }
+      proxy.close();
     }
   }
 
@@ -158,7 +112,7 @@ class S3CheckpointTest {
     assertEquals(SECRET, fs.getConf().get("fs.s3a.secret.key"));
     TrainingPlan plan = CheckpointFixtures.plan(CheckpointFixtures.adam(), CheckpointFixtures.sparseMethod(), 1);
     // a careless caller passes a config that still holds the key: the writer redacts it
-    String config = "model:\n  layers: [12, 10, 4]\nspark:\n  hadoop:\n    fs.s3a.access.key: " + ACCESS
+    String config = "model:\n  layers: [12, 10, 4]\nspark:\n  hadoop:\n    fs.s3a.access.key: " + S3ProxyServer.ACCESS
         + "\n    fs.s3a.secret.key: " + SECRET + "\n";
     CheckpointStore store = CheckpointStore.forRun(fs, new Path("s3a://" + BUCKET + "/runs/secret"));
     TrainingState state = CheckpointFixtures.freshState(plan, TRAIN);

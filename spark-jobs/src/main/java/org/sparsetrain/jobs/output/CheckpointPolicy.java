@@ -1,0 +1,72 @@
+package org.sparsetrain.jobs.output;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import org.sparsetrain.training.EpochReport;
+import org.sparsetrain.training.TrainingListener;
+import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.checkpoint.CheckpointMeta;
+import org.sparsetrain.training.checkpoint.CheckpointStore;
+
+/**
+ * When a run checkpoints: every {@code everySteps} steps (at the first consistent point at or
+ * after each multiple, so local-SGD rounds are respected), at every epoch's end and at the last
+ * step. Each checkpoint carries the resolved config and, at epoch ends, the eval accuracy that
+ * keep-best retention ranks by. Old checkpoints are deleted by the store only after a newer one is
+ * committed.
+ */
+public final class CheckpointPolicy implements TrainingListener {
+  /** The metric keep-best retention uses. */
+  public static final String METRIC = "eval_accuracy";
+
+  private final CheckpointStore store;
+  private final String config;
+  private final long everySteps;
+  private final boolean everyEpoch;
+  private final long stepsPerEpoch;
+  private final PrintStream console;
+  private long lastCheckpoint;
+  private EpochReport lastEpoch;
+
+  public CheckpointPolicy(CheckpointStore store, String config, long everySteps, boolean everyEpoch, long stepsPerEpoch,
+                          long startStep, PrintStream console) {
+    this.store = store;
+    this.config = config;
+    this.everySteps = everySteps;
+    this.everyEpoch = everyEpoch;
+    this.stepsPerEpoch = stepsPerEpoch;
+    this.lastCheckpoint = startStep;
+    this.console = console;
+  }
+
+  @Override
+  public void onEpoch(EpochReport report) {
+    lastEpoch = report;
+  }
+
+  @Override
+  public void afterStep(TrainingState state) {
+    long t = state.step();
+    boolean epochEnd = t % stepsPerEpoch == 0;
+    boolean due = t == state.totalSteps()
+        || (everyEpoch && epochEnd)
+        || (everySteps > 0 && t / everySteps > lastCheckpoint / everySteps);
+    if (!due || t == lastCheckpoint) {
+      return;
+    }
+    CheckpointMeta meta = CheckpointMeta.of((t - 1) / stepsPerEpoch, config);
+    if (lastEpoch != null && lastEpoch.step() == t) {
+      meta = meta.withExtra(METRIC, lastEpoch.evalAccuracy());
+    }
+    try {
+      CheckpointStore.CommitResult r = store.commit(state, meta);
+      for (String p : r.problems()) {
+        console.println("checkpoint: " + p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint of step " + t + " to " + store.dir(), e);
+    }
+    lastCheckpoint = t;
+  }
+}
