@@ -110,7 +110,8 @@ class RunReportTest {
     writeRun(run, false);
     Files.createDirectories(run.resolve("report"));
     Files.writeString(run.resolve("report/stale_plot.png"), "not a png");
-    RunReport.Result r = RunReport.write(run.toString(), null, new Configuration());
+    // a Hadoop URI as well as a plain path
+    RunReport.Result r = RunReport.write(run.toUri().toString(), null, new Configuration());
     String html = assertReport(run, r, metricPlots(true));
     assertTrue(html.contains("unfinished run"), "no summary.json: marked unfinished");
     assertTrue(html.contains("epochs finished"));
