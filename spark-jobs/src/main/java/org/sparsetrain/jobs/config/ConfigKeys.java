@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sparsetrain.jobs.config.ConfigKey.Kind;
+import org.sparsetrain.pruning.SparsityConfig;
 
 /** Every key a job config may hold. Anything else is an error, never silently ignored. */
 public final class ConfigKeys {
@@ -18,16 +19,9 @@ public final class ConfigKeys {
     key("model.activation", Kind.STRING, "relu", "hidden activation: relu, tanh, sigmoid");
     key("model.loss", Kind.STRING, "cross_entropy", "loss: cross_entropy (softmax) or mse");
 
-    key("sparsity.method", Kind.STRING, "set", "dense, static, set, …");
-    key("sparsity.target", Kind.DOUBLE, 0.9, "global sparsity s in [0,1) over all weight layers");
-    key("sparsity.distribution", Kind.STRING, "erk", "erk, er, uniform");
-    key("sparsity.erk_power_scale", Kind.DOUBLE, 1.0, "exponent of the ERK score");
-    key("sparsity.dense_first_layer", Kind.BOOL, false, "uniform only: keep the first layer dense");
-    key("sparsity.update_every", Kind.LONG, 100L, "ΔT: steps between mask updates");
-    key("sparsity.drop_fraction", Kind.DOUBLE, 0.3, "α₀: fraction of non-zeros replaced at an update");
-    key("sparsity.drop_schedule", Kind.STRING, "cosine", "cosine, constant, exponential");
-    key("sparsity.t_begin", Kind.LONG, 0L, "first step after which masks may change");
-    key("sparsity.t_end", Kind.LONG, -1L, "last step at which masks may change (-1: 75 % of training)");
+    for (SparsityConfig.Key k : SparsityConfig.KEYS) {
+      key("sparsity." + k.name(), kindOf(k.defaultValue()), k.defaultValue(), k.doc());
+    }
 
     key("training.epochs", Kind.INT, 10, "passes over the training set");
     key("training.batch_size", Kind.INT, 128, "global mini-batch size");
@@ -80,6 +74,25 @@ public final class ConfigKeys {
     key("soup.validation_fraction", Kind.DOUBLE, 0.1, "training rows held out (seeded) to rank ingredients and soups");
     key("soup.concurrency", Kind.STRING, "tasks", "tasks (one Spark task per ingredient), fair_jobs, threads, sequential");
     key("soup.parallelism", Kind.INT, 0, "threads mode: ingredients trained at once (0 = available processors)");
+  }
+
+  private static Kind kindOf(Object v) {
+    if (v instanceof Boolean) {
+      return Kind.BOOL;
+    }
+    if (v instanceof Integer) {
+      return Kind.INT;
+    }
+    if (v instanceof Long) {
+      return Kind.LONG;
+    }
+    if (v instanceof Number) {
+      return Kind.DOUBLE;
+    }
+    if (v instanceof java.util.List) {
+      return Kind.DOUBLE_LIST;
+    }
+    return Kind.STRING;
   }
 
   /** Registers a key (used by the static block; modules with more keys add theirs here). */

@@ -25,19 +25,25 @@ public final class TrainSetup {
     }
   }
 
+  /** Every {@code sparsity.*} key of the config, validated by {@link SparsityConfig}. */
   public static SparsityConfig sparsity(JobConfig c) {
-    return new SparsityConfig(c.getString("sparsity.method"), c.getDouble("sparsity.target"),
-        c.getString("sparsity.distribution"), c.getDouble("sparsity.erk_power_scale"),
-        c.getBool("sparsity.dense_first_layer"), c.getLong("sparsity.update_every"),
-        c.getDouble("sparsity.drop_fraction"), c.getString("sparsity.drop_schedule"),
-        c.getLong("sparsity.t_begin"), c.getLong("sparsity.t_end"));
+    SparsityConfig.Builder b = SparsityConfig.builder();
+    for (SparsityConfig.Key k : SparsityConfig.KEYS) {
+      b.set(k.name(), c.get("sparsity." + k.name()));
+    }
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(c.source() + ": " + e.getMessage());
+    }
   }
 
   /** The sparsity method for a run of {@code totalSteps} steps; validates every sparsity key. */
   public static SparsityMethod method(JobConfig c, long totalSteps) {
     try {
-      SparsityMethod m = SparsityMethods.create(sparsity(c), totalSteps);
-      m.initialDensities(c.getIntArray("model.layers"));
+      int[] sizes = c.getIntArray("model.layers");
+      SparsityMethod m = SparsityMethods.create(sparsity(c), totalSteps, sizes);
+      m.initialDensities(sizes);
       return m;
     } catch (IllegalArgumentException e) {
       throw new ConfigException(c.source() + ": " + e.getMessage());

@@ -72,6 +72,10 @@ class JobConfigTest {
     assertMessage("sparsity.distribution", List.of("sparsity.distribution=zipf"));
     assertMessage("optimizer.momentum", List.of("optimizer.momentum=1.5"));
     assertMessage("sparsity.drop_fraction", List.of("sparsity.drop_fraction=1.5", "sparsity.method=set"));
+    assertMessage("sparsity.nm_n", List.of("sparsity.method=nm", "sparsity.nm_n=5"));
+    assertMessage("sparsity.t_end", List.of("sparsity.t_begin=500", "sparsity.t_end=100"));
+    assertMessage("divisible", List.of("sparsity.method=nm", "model.layers=[30, 10, 4]"));
+    assertMessage("sparsity.growth", List.of("sparsity.method=rigl", "sparsity.growth=telepathy"));
   }
 
   private static void assertMessage(String key, List<String> sets) {
