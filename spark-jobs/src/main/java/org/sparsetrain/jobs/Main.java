@@ -9,6 +9,13 @@ import java.util.concurrent.Callable;
 import org.sparsetrain.data.DataException;
 import org.sparsetrain.jobs.config.ConfigException;
 import org.sparsetrain.jobs.config.JobConfig;
+import org.sparsetrain.jobs.report.RunReport;
+import org.sparsetrain.jobs.soup.SoupCommand;
+import org.sparsetrain.jobs.sweep.SweepCommand;
+import org.sparsetrain.training.Evaluation;
+import org.sparsetrain.training.checkpoint.SafetensorsExport;
+import org.sparsetrain.training.nn.BatchStats;
+import org.sparsetrain.training.nn.Fingerprint;
 import org.sparsetrain.training.checkpoint.IncompatibleCheckpointException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +30,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "sparsetrain", mixinStandardHelpOptions = true, version = "sparsetrain 0.1.0",
     description = "Dynamic sparse training of neural networks on Apache Spark.",
-    subcommands = {Main.Train.class})
+    subcommands = {Main.Train.class, Main.Evaluate.class, Main.Export.class, Main.Report.class, SoupCommand.class,
+        SweepCommand.class})
 public final class Main implements Callable<Integer> {
   public static final int OK = 0;
   public static final int FAILED = 1;
@@ -124,6 +132,84 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
       TrainJob.run(config.load(), out, master, resume, main.out);
+      return OK;
+    }
+  }
+
+  /** Options of the jobs that work on a finished (or checkpointed) run directory. */
+  static class RunOptions {
+    @Option(names = "--run", required = true, paramLabel = "DIR", description = "a run's output directory (any Hadoop path)")
+    String run;
+
+    @Option(names = "--set", paramLabel = "key=value", description = "override a key of the run's config, e.g. data.test_images=… (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    RunModel load() throws IOException {
+      return RunModel.load(run, overrides, new org.apache.hadoop.conf.Configuration());
+    }
+  }
+
+  @Command(name = "evaluate", mixinStandardHelpOptions = true,
+      description = {"Evaluate a run's final model (its newest verified checkpoint) on the test data of its config,",
+          "or on other data given with --set data.test_images=… --set data.test_labels=…; prints one JSON line.",
+          "Exit codes: 0 ok, 1 failure, 2 bad usage/config, 3 bad data, 4 I/O."})
+  static final class Evaluate implements Callable<Integer> {
+    @CommandLine.ParentCommand Main main;
+    @CommandLine.Mixin RunOptions run = new RunOptions();
+
+    @Override
+    public Integer call() throws IOException {
+      RunModel m = run.load();
+      var test = TrainJob.loadBlock(m.config(), new org.apache.hadoop.conf.Configuration(), "test");
+      BatchStats s = Evaluation.of(m.network(), test);
+      var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+          .put("accuracy", s.accuracy()).put("loss", s.meanLoss()).put("rows", s.count()).put("step", m.step())
+          .put("model_fingerprint", Fingerprint.of(m.network()));
+      main.out.println(json);
+      return OK;
+    }
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = {"Export a run's final model to safetensors: per layer the dense weight (zeros where masked, F32),",
+          "the mask (U8 0/1) and the bias, loadable with safetensors.torch.load_file.",
+          "Exit codes: 0 ok, 1 failure, 2 bad usage/config, 4 I/O."})
+  static final class Export implements Callable<Integer> {
+    @CommandLine.ParentCommand Main main;
+    @CommandLine.Mixin RunOptions run = new RunOptions();
+
+    @Option(names = "--out", paramLabel = "FILE", description = "target file (default: RUN/model.safetensors)")
+    String out;
+
+    @Override
+    public Integer call() throws IOException {
+      RunModel m = run.load();
+      org.apache.hadoop.fs.Path target = out == null ? m.output().path("model.safetensors") : new org.apache.hadoop.fs.Path(out);
+      SafetensorsExport.write(target.getFileSystem(new org.apache.hadoop.conf.Configuration()), target, m.network());
+      main.out.println("exported step " + m.step() + " to " + target);
+      return OK;
+    }
+  }
+
+  @Command(name = "report", mixinStandardHelpOptions = true,
+      description = {"Write RUN/report/index.html with PNG plots (curves, densities, churn, connectivity of the final model).",
+          "Exit codes: 0 ok, 1 failure, 2 bad usage, 4 I/O."})
+  static final class Report implements Callable<Integer> {
+    @CommandLine.ParentCommand Main main;
+
+    @Option(names = "--run", required = true, paramLabel = "DIR", description = "a run's output directory (any Hadoop path)")
+    String run;
+
+    @Override
+    public Integer call() throws IOException {
+      org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+      org.sparsetrain.training.nn.Network net = null;
+      try {
+        net = RunModel.load(run, List.of(), conf).network();
+      } catch (ConfigException noModel) {
+        main.out.println("report without connectivity: " + noModel.getMessage());
+      }
+      main.out.println("report: " + RunReport.write(run, net, conf).index());
       return OK;
     }
   }

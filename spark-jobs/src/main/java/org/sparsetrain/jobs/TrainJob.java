@@ -17,6 +17,7 @@ import org.sparsetrain.jobs.output.CheckpointPolicy;
 import org.sparsetrain.jobs.output.ConsoleProgress;
 import org.sparsetrain.jobs.output.MetricsLog;
 import org.sparsetrain.jobs.output.RunOutput;
+import org.sparsetrain.jobs.report.RunReport;
 import org.sparsetrain.jobs.engine.Engine;
 import org.sparsetrain.jobs.engine.Engines;
 import org.sparsetrain.training.ModelSpec;
@@ -129,6 +130,9 @@ public final class TrainJob {
     TrainResult result = engine.train(spec, plan, state, listener);
     ObjectNode summary = summary(cfg, plan, result);
     output.write(RunOutput.SUMMARY, JSON.writeValueAsString(summary));
+    if (cfg.getBool("output.report")) {
+      console.println("report: " + RunReport.write(output.dir().toString(), result.network(), output.fs().getConf()).index());
+    }
     console.printf(Locale.ROOT, "done: test accuracy %.4f, global density %.4f, %d steps, %.1f s, fingerprint %s%n",
         result.test().accuracy(), summary.get("global_density").asDouble(), result.steps(), result.wallSeconds(),
         result.fingerprint().substring(0, 16));
@@ -146,15 +150,18 @@ public final class TrainJob {
 
   /** Reads the training and test data the config names, checking them against the model. */
   public static Data loadData(JobConfig cfg, Configuration hadoop) throws IOException {
+    return new Data(loadBlock(cfg, hadoop, "train"), loadBlock(cfg, hadoop, "test"));
+  }
+
+  /** Reads one split ({@code train} or {@code test}) into a block, checked against the model. */
+  public static DataBlock loadBlock(JobConfig cfg, Configuration hadoop, String which) throws IOException {
     int[] layers = cfg.getIntArray("model.layers");
     int features = layers[0];
     int classes = layers[layers.length - 1];
-    DataBlock train;
-    DataBlock test;
+    DataBlock block;
     switch (cfg.getString("data.format")) {
       case "idx":
-        train = IdxReader.read(cfg.getString("data.train_images"), cfg.getString("data.train_labels"));
-        test = IdxReader.read(cfg.getString("data.test_images"), cfg.getString("data.test_labels"));
+        block = IdxReader.read(cfg.getString("data." + which + "_images"), cfg.getString("data." + which + "_labels"), hadoop);
         break;
       case "synthetic": {
         long rows = cfg.getLong("data.synthetic_rows");
@@ -162,23 +169,23 @@ public final class TrainJob {
         checkIntRows(rows, "data.synthetic_rows");
         checkIntRows(testRows, "data.synthetic_test_rows");
         long seed = cfg.getLong("training.seed");
-        train = SyntheticTeacher.generate((int) rows, features, classes, seed, 0);
-        test = SyntheticTeacher.generate((int) testRows, features, classes, seed, rows);
-        test = DataBlock.dense(0, features, test.denseFeatures(), test.labels());
+        if (which.equals("train")) {
+          block = SyntheticTeacher.generate((int) rows, features, classes, seed, 0);
+        } else {
+          DataBlock t = SyntheticTeacher.generate((int) testRows, features, classes, seed, rows);
+          block = DataBlock.dense(0, features, t.denseFeatures(), t.labels());
+        }
         break;
       }
       default:
         throw new ConfigException(cfg.source() + ": unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
     }
-    if (cfg.getInt("data.limit_train") > 0) {
-      train = train.head(cfg.getInt("data.limit_train"));
+    int limit = cfg.getInt("data.limit_" + which);
+    if (limit > 0) {
+      block = block.head(limit);
     }
-    if (cfg.getInt("data.limit_test") > 0) {
-      test = test.head(cfg.getInt("data.limit_test"));
-    }
-    check(train, features, classes, describe(cfg, "train"));
-    check(test, features, classes, describe(cfg, "test"));
-    return new Data(train, test);
+    check(block, features, classes, describe(cfg, which));
+    return block;
   }
 
   private static void checkIntRows(long rows, String key) {

@@ -50,7 +50,7 @@ class SparkTrainJobTest {
         "--set", "data.format=synthetic", "--set", "model.layers=[32, 24, 4]",
         "--set", "data.synthetic_rows=1024", "--set", "data.synthetic_test_rows=256",
         "--set", "training.epochs=2", "--set", "training.batch_size=64", "--set", "sparsity.update_every=5",
-        "--set", "output.progress_every_seconds=0"));
+        "--set", "output.progress_every_seconds=0", "--set", "output.report=false"));
     for (String s : sets) {
       a.add("--set");
       a.add(s);

@@ -42,7 +42,7 @@ class TrainJobTest {
         "--set", "data.format=synthetic", "--set", "model.layers=[32, 24, 4]",
         "--set", "data.synthetic_rows=2048", "--set", "data.synthetic_test_rows=512",
         "--set", "training.epochs=3", "--set", "training.batch_size=64", "--set", "sparsity.update_every=20",
-        "--set", "output.progress_every_seconds=0", "--set", "distribution.mode=local"));
+        "--set", "output.progress_every_seconds=0", "--set", "distribution.mode=local", "--set", "output.report=false"));
     for (String s : sets) {
       a.add("--set");
       a.add(s);

@@ -60,6 +60,7 @@ public final class ConfigKeys {
     key("checkpoint.keep_best", Kind.BOOL, true, "also keep the checkpoint with the best eval accuracy");
 
     key("output.progress_every_seconds", Kind.DOUBLE, 2.0, "seconds between console progress lines");
+    key("output.report", Kind.BOOL, true, "write report/index.html with PNG plots at the end of a run");
 
     // soup job (Sparse Model Soups: IMP phases, m ingredients per phase, uniform and greedy soups)
     key("soup.phases", Kind.INT, 3, "IMP phases n; per-phase prune fraction q = 1 - (1 - sparsity.target)^(1/n)");
