@@ -9,16 +9,16 @@ package org.sparsetrain.training.spark;
  * magnitude (a mean gradient that large means the run has diverged), which is reported, never
  * silently wrapped.
  */
-final class FixedPoint {
+public final class FixedPoint {
   private FixedPoint() {}
 
-  static final int FRACTION_BITS = 40;
+  public static final int FRACTION_BITS = 40;
   private static final double SCALE = 0x1p40;
   private static final double INV = 0x1p-40;
   private static final double LIMIT = 0x1p61;
 
   /** {@code acc[i] += round(g[off + i] · 2^40)} for i &lt; n; false if a value was not finite, too large, or a sum overflowed. */
-  static boolean add(float[] g, int off, long[] acc, int n) {
+  public static boolean add(float[] g, int off, long[] acc, int n) {
     boolean ok = true;
     for (int i = 0; i < n; i++) {
       double v = g[off + i] * SCALE;
@@ -38,7 +38,7 @@ final class FixedPoint {
   }
 
   /** {@code acc[i] += round(v · 2^40)}; false if v is not finite, too large, or the sum overflowed. */
-  static boolean addOne(long[] acc, int i, float v) {
+  public static boolean addOne(long[] acc, int i, float v) {
     double s = v * SCALE;
     if (!(Math.abs(s) < LIMIT)) {
       return false;
@@ -51,7 +51,7 @@ final class FixedPoint {
   }
 
   /** {@code dst[i] += src[i]}; false if a sum overflowed. */
-  static boolean addInto(long[] src, long[] dst) {
+  public static boolean addInto(long[] src, long[] dst) {
     boolean ok = true;
     for (int i = 0; i < src.length; i++) {
       long a = dst[i];
@@ -65,7 +65,7 @@ final class FixedPoint {
     return ok;
   }
 
-  static float[] toFloat(long[] acc) {
+  public static float[] toFloat(long[] acc) {
     float[] out = new float[acc.length];
     for (int i = 0; i < acc.length; i++) {
       out[i] = (float) (acc[i] * INV);

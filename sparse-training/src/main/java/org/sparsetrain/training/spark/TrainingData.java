@@ -22,7 +22,7 @@ import scala.Tuple2;
  * in one shard, in batch order) is therefore computed inside one task, the same way whatever the
  * partitioning of the input.
  */
-final class TrainingData {
+public final class TrainingData {
   private TrainingData() {}
 
   /** Summaries of every block of {@code rdd} (one small record per block, collected). */
@@ -121,6 +121,21 @@ final class TrainingData {
       }
     }
     return n;
+  }
+
+  /**
+   * Validates {@code rdd} against a model of {@code features} inputs and {@code classes} classes
+   * (for training data also contiguous ids over [0, n) and a batch that fits) and returns n; for
+   * other trainers in sub-packages (the sharded trainer).
+   */
+  public static long validate(JavaRDD<DataBlock> rdd, String what, int features, int classes, boolean training,
+                              int batchSize) {
+    return check(summarise(rdd), what, features, classes, training, batchSize);
+  }
+
+  /** The V fixed virtual shards of the training rows over {@code partitions} partitions (not cached). */
+  public static JavaRDD<DataBlock> virtualShards(JavaRDD<DataBlock> train, long n, int v, int partitions) {
+    return shard(train, n, v, partitions);
   }
 
   /** First global id of shard s of V over n rows. */

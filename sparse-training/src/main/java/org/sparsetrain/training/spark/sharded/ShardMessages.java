@@ -1,0 +1,88 @@
+package org.sparsetrain.training.spark.sharded;
+
+import org.sparsetrain.training.spark.FixedPoint;
+
+/** What the sharded trainer moves between tasks and to the driver (all Kryo-registered, plain fields). */
+final class ShardMessages {
+  private ShardMessages() {}
+
+  /** One shard's values and biases, sent to every data partition (the all-gather). */
+  static final class ValuesPiece implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    int key;
+    int layer;
+    int r0;
+    int r1;
+    long version;
+    float[] values;
+    float[] bias;
+  }
+
+  /**
+   * One data partition's fixed-point gradient of one shard's slice (weights then biases), and at
+   * gradient-growth steps of its inactive positions; shard key 0 also carries the batch statistics.
+   */
+  static final class GradSlice implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    long[] acc;
+    long[] inactive;
+    double lossSum;
+    long correct;
+    long count;
+    long computeNanos;
+    int tasks;
+    boolean bad;
+
+    GradSlice merge(GradSlice o) {
+      bad |= o.bad | !FixedPoint.addInto(o.acc, acc);
+      if (inactive != null && o.inactive != null) {
+        bad |= !FixedPoint.addInto(o.inactive, inactive);
+      }
+      lossSum += o.lossSum;
+      correct += o.correct;
+      count += o.count;
+      computeNanos += o.computeNanos;
+      tasks += o.tasks;
+      return this;
+    }
+  }
+
+  /** What the driver learns about one shard after a step: statistics and mask candidates. */
+  static final class ShardSummary implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    int key;
+    int layer;
+    int nnz;
+    long inactive;
+    double lossSum;
+    long correct;
+    long count;
+    long computeNanos;
+    int tasks;
+    boolean bad;
+    int[] dropIdx;
+    float[] dropVal;
+    float[] dropGrad;
+    boolean allDrops;
+    long[] growPos;
+    float[] growGrad;
+    boolean allGrows;
+
+    long bytes() {
+      return 64L + 12L * dropIdx.length + 12L * growPos.length;
+    }
+  }
+
+  /** The changed positions of one shard (local indices and positions), sent back by the driver. */
+  static final class ShardEdit implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    int[] drop;
+    /** Ascending local positions. */
+    long[] grow;
+    float[] growValues;
+
+    long bytes() {
+      return 4L * drop.length + 8L * grow.length + (growValues == null ? 0 : 4L * growValues.length);
+    }
+  }
+}

@@ -1,0 +1,298 @@
+package org.sparsetrain.training.spark.sharded;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction2;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparsetrain.training.Evaluation;
+import org.sparsetrain.training.data.BatchSampler;
+import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.training.nn.BatchStats;
+import org.sparsetrain.training.nn.Layer;
+import org.sparsetrain.training.nn.Network;
+import org.sparsetrain.training.nn.ParameterLayout;
+import org.sparsetrain.training.spark.FixedPoint;
+import scala.Tuple2;
+
+/**
+ * The functions the sharded trainer runs on executors. Each is a pure function of the step, the
+ * broadcast structure, the gathered shard values and the cached data blocks, so a retried or
+ * recomputed task gives the same result.
+ */
+final class ShardTasks {
+  private ShardTasks() {}
+
+  /** Test hook: partition 0's first attempt fails at the chosen step. */
+  static void maybeFail(long failOnceAtStep, long step) {
+    TaskContext tc = TaskContext.get();
+    if (failOnceAtStep > 0 && failOnceAtStep == step && tc != null && tc.partitionId() == 0 && tc.attemptNumber() == 0) {
+      throw new IllegalStateException("sparsetrain test hook: injected failure at step " + step + " (partition 0, attempt 0)");
+    }
+  }
+
+  /** Per executor JVM: networks of one (run, mask version) with scratch arrays, one per running task. */
+  static final class Replicas {
+    private Replicas() {}
+
+    private static final Map<String, Entry> RUNS = new ConcurrentHashMap<>();
+
+    private record Entry(long version, ConcurrentLinkedQueue<Replica> pool) {}
+
+    static Replica borrow(String runId, ShardedStructure s, int capacity) {
+      Entry e = RUNS.compute(runId, (k, old) -> old != null && old.version >= s.version ? old
+          : new Entry(s.version, new ConcurrentLinkedQueue<>()));
+      if (e.version == s.version) {
+        Replica r;
+        while ((r = e.pool.poll()) != null) {
+          if (r.capacity >= capacity) {
+            return r;
+          }
+        }
+      }
+      if (RUNS.size() > 8) {
+        RUNS.keySet().removeIf(k -> !k.equals(runId));
+      }
+      return new Replica(s.build(0f), capacity);
+    }
+
+    static void giveBack(String runId, long version, Replica r) {
+      Entry e = RUNS.get(runId);
+      if (e != null && e.version == version) {
+        e.pool.offer(r);
+      }
+    }
+
+    static void forget(String runId) {
+      RUNS.remove(runId);
+    }
+  }
+
+  static final class Replica {
+    final Network net;
+    final ParameterLayout layout;
+    final Network.Workspace ws;
+    final int capacity;
+    final float[] grad;
+    final float[] x;
+    final int[] y;
+    final int[] rows;
+
+    Replica(Network net, int capacity) {
+      this.net = net;
+      this.layout = net.layout();
+      this.capacity = capacity;
+      this.ws = net.workspace(capacity);
+      this.grad = new float[layout.size()];
+      this.x = new float[net.inputs() * capacity];
+      this.y = new int[capacity];
+      this.rows = new int[capacity];
+    }
+
+    /** Loads every shard's values; checks that all L·S shards of the right version arrived. */
+    void load(Iterator<ShardMessages.ValuesPiece> pieces, ShardedStructure s, int expected) {
+      int got = 0;
+      while (pieces.hasNext()) {
+        ShardMessages.ValuesPiece p = pieces.next();
+        if (p.version != s.version) {
+          throw new IllegalStateException("shard " + p.key + " has mask version " + p.version + ", structure " + s.version);
+        }
+        Layer layer = net.layer(p.layer);
+        System.arraycopy(p.values, 0, layer.values(), (int) s.rowStart(p.layer, p.r0), p.values.length);
+        System.arraycopy(p.bias, 0, layer.bias(), p.r0, p.bias.length);
+        got++;
+      }
+      if (got != expected) {
+        throw new IllegalStateException("all-gather delivered " + got + " of " + expected + " shards");
+      }
+    }
+  }
+
+  /** What every data-side task needs. */
+  abstract static class Base implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final String runId;
+    final Broadcast<ShardedStructure> structure;
+    final int shards;
+
+    Base(String runId, Broadcast<ShardedStructure> structure, int shards) {
+      this.runId = runId;
+      this.structure = structure;
+      this.shards = shards;
+    }
+  }
+
+  /**
+   * The data side of one step: the fixed-point gradient of this partition's micro-batches (the
+   * rows of step t's global batch in each virtual shard, scale 1/B, exactly as the driver mode
+   * computes them), cut into one slice per weight shard (reduce-scatter input); at gradient-growth
+   * steps also the dense gradient of every shard's inactive positions, in row blocks.
+   */
+  static final class Gradient extends Base
+      implements FlatMapFunction2<Iterator<DataBlock>, Iterator<ShardMessages.ValuesPiece>, Tuple2<Integer, ShardMessages.GradSlice>> {
+    private static final long serialVersionUID = 1L;
+    private final int[][] bounds;
+    private final BatchSampler sampler;
+    private final long step;
+    private final boolean dense;
+    private final int denseBlockFloats;
+    private final long failOnceAtStep;
+
+    Gradient(String runId, Broadcast<ShardedStructure> structure, int shards, int[][] bounds, BatchSampler sampler,
+             long step, boolean dense, int denseBlockFloats, long failOnceAtStep) {
+      super(runId, structure, shards);
+      this.bounds = bounds;
+      this.sampler = sampler;
+      this.step = step;
+      this.dense = dense;
+      this.denseBlockFloats = denseBlockFloats;
+      this.failOnceAtStep = failOnceAtStep;
+    }
+
+    @Override
+    public Iterator<Tuple2<Integer, ShardMessages.GradSlice>> call(Iterator<DataBlock> blocks,
+                                                                   Iterator<ShardMessages.ValuesPiece> pieces) {
+      long start = System.nanoTime();
+      ShardedStructure s = structure.value();
+      int layers = s.layers();
+      Replica r = Replicas.borrow(runId, s, sampler.batchSize());
+      try {
+        r.load(pieces, s, layers * shards);
+        long[] acc = new long[r.layout.size()];
+        long[][] inactive = dense ? new long[layers * shards][] : null;
+        boolean bad = false;
+        double lossSum = 0;
+        long correct = 0;
+        long count = 0;
+        float[] buf = null;
+        while (blocks.hasNext()) {
+          DataBlock b = blocks.next();
+          int n = sampler.localRows(step, b.firstRow(), b.rows(), r.rows);
+          if (n == 0) {
+            continue;
+          }
+          b.gather(r.rows, 0, n, r.x, r.y, 0);
+          Arrays.fill(r.grad, 0f);
+          BatchStats st = r.net.accumulateGradient(r.x, n, r.y, 0, 1f / sampler.batchSize(), r.grad, r.layout, r.ws);
+          bad |= !FixedPoint.add(r.grad, 0, acc, acc.length);
+          lossSum += st.lossSum();
+          correct += st.correct();
+          count += st.count();
+          if (dense) {
+            for (int l = 0; l < layers; l++) {
+              if (!s.sparse(l)) {
+                continue;
+              }
+              int in = s.in(l);
+              int blockRows = Math.max(1, denseBlockFloats / in);
+              if (buf == null || buf.length < blockRows * in) {
+                buf = new float[Math.min(s.out(l), blockRows) * in];
+              }
+              int[] rp = s.rowPtr[l];
+              int[] ci = s.colIdx[l];
+              for (int j = 0; j < shards; j++) {
+                int key = l * shards + j;
+                int r0 = bounds[l][j];
+                int r1 = bounds[l][j + 1];
+                if (inactive[key] == null) {
+                  inactive[key] = new long[(r1 - r0) * in - (rp[r1] - rp[r0])];
+                }
+                long[] ia = inactive[key];
+                int q = 0;
+                for (int b0 = r0; b0 < r1; b0 += blockRows) {
+                  int b1 = Math.min(r1, b0 + blockRows);
+                  Layer.denseGradientRows(r.ws.input(l), r.ws.delta(l), r.ws.batch(), in, b0, b1, buf);
+                  for (int row = b0; row < b1; row++) {
+                    int k = rp[row];
+                    int o = (row - b0) * in;
+                    for (int c = 0; c < in; c++) {
+                      if (k < rp[row + 1] && ci[k] == c) {
+                        k++;
+                        continue;
+                      }
+                      bad |= !FixedPoint.addOne(ia, q++, buf[o + c]);
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        maybeFail(failOnceAtStep, step);
+        List<Tuple2<Integer, ShardMessages.GradSlice>> out = new ArrayList<>();
+        if (count == 0) {
+          return out.iterator();
+        }
+        for (int l = 0; l < layers; l++) {
+          int wOff = r.layout.weightOffset(l);
+          int bOff = r.layout.biasOffset(l);
+          for (int j = 0; j < shards; j++) {
+            int key = l * shards + j;
+            int r0 = bounds[l][j];
+            int r1 = bounds[l][j + 1];
+            int k0 = (int) s.rowStart(l, r0);
+            int k1 = (int) s.rowStart(l, r1);
+            ShardMessages.GradSlice g = new ShardMessages.GradSlice();
+            g.acc = new long[(k1 - k0) + (r1 - r0)];
+            System.arraycopy(acc, wOff + k0, g.acc, 0, k1 - k0);
+            System.arraycopy(acc, bOff + r0, g.acc, k1 - k0, r1 - r0);
+            if (dense && s.sparse(l)) {
+              g.inactive = inactive[key];
+            }
+            g.tasks = 1;
+            g.bad = bad;
+            if (key == 0) {
+              g.lossSum = lossSum;
+              g.correct = correct;
+              g.count = count;
+              g.computeNanos = System.nanoTime() - start;
+            }
+            out.add(new Tuple2<>(key, g));
+          }
+        }
+        return out.iterator();
+      } finally {
+        Replicas.giveBack(runId, s.version, r);
+      }
+    }
+  }
+
+  /** Loss and accuracy over test blocks with the gathered values: {lossSum, correct, count}. */
+  static final class Eval extends Base
+      implements FlatMapFunction2<Iterator<DataBlock>, Iterator<ShardMessages.ValuesPiece>, double[]> {
+    private static final long serialVersionUID = 1L;
+
+    Eval(String runId, Broadcast<ShardedStructure> structure, int shards) {
+      super(runId, structure, shards);
+    }
+
+    @Override
+    public Iterator<double[]> call(Iterator<DataBlock> blocks, Iterator<ShardMessages.ValuesPiece> pieces) {
+      double[] e = new double[3];
+      List<double[]> out = new ArrayList<>();
+      out.add(e);
+      if (!blocks.hasNext()) {
+        return out.iterator();
+      }
+      ShardedStructure s = structure.value();
+      Replica r = Replicas.borrow(runId, s, 1);
+      try {
+        r.load(pieces, s, s.layers() * shards);
+        while (blocks.hasNext()) {
+          BatchStats st = Evaluation.of(r.net, blocks.next());
+          e[0] += st.lossSum();
+          e[1] += st.correct();
+          e[2] += st.count();
+        }
+        return out.iterator();
+      } finally {
+        Replicas.giveBack(runId, s.version, r);
+      }
+    }
+  }
+}

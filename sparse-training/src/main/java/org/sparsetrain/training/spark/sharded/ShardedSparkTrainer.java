@@ -1,0 +1,606 @@
+package org.sparsetrain.training.spark.sharded;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparsetrain.training.EpochReport;
+import org.sparsetrain.training.MaskUpdateReport;
+import org.sparsetrain.training.ModelSpec;
+import org.sparsetrain.training.StepReport;
+import org.sparsetrain.training.TrainResult;
+import org.sparsetrain.training.TrainingListener;
+import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.data.BatchSampler;
+import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.training.nn.BatchStats;
+import org.sparsetrain.training.nn.Layer;
+import org.sparsetrain.training.nn.Network;
+import org.sparsetrain.training.optim.LearningRate;
+import org.sparsetrain.training.optim.Optimizer;
+import org.sparsetrain.training.optim.OptimizerState;
+import org.sparsetrain.training.sparsity.GrowthInput;
+import org.sparsetrain.training.sparsity.SparsityMethod;
+import org.sparsetrain.training.spark.TrainingData;
+import scala.Tuple2;
+
+/**
+ * Data-parallel training with the model's values <em>and optimizer state</em> sharded over the
+ * executors ({@code distribution.mode: sharded}); the driver keeps only the masks (4 bytes per
+ * non-zero) and decides every mask change from per-shard candidates.
+ *
+ * <p><b>Shards.</b> Each layer's rows are cut into S ranges balanced by non-zero count (fixed for
+ * the run); shard (l, j) holds rows [r0, r1) of layer l: structure, values, biases and optimizer
+ * slots ({@link WeightShard}). They form a cached pair RDD keyed {@code l·S + j} and partitioned by
+ * {@link ShardPartitioner} (partition j holds shard j of every layer); every step makes a new
+ * version of it by transformations, persists it and unpersists the previous one.
+ *
+ * <p><b>One step, one Spark job, two shuffles</b> (P = data partitions, N = parameters):
+ * <ol>
+ *   <li><i>all-gather</i>: every shard sends its values and biases to each of the P data
+ *   partitions ({@code flatMapToPair} + {@code partitionBy(HashPartitioner(P))}): 4·N·P bytes
+ *   shuffled, no broadcast, nothing through the driver; each data task assembles the full
+ *   model (it needs it for the forward pass, as in any data-parallel scheme);</li>
+ *   <li>each data partition computes the gradient of its micro-batches exactly as the driver mode
+ *   does (same virtual shards, 2^-40 fixed point) and cuts it into one slice per shard;</li>
+ *   <li><i>reduce-scatter</i>: {@code reduceByKey(ShardPartitioner)}: 8·N bytes per data
+ *   partition with rows at this step; the sums are {@code long}s, exact in any order;</li>
+ *   <li>the owner of each shard ({@code join} of the co-partitioned shard and gradient RDDs, a
+ *   narrow dependency) applies the optimizer to its slice: the same elementwise
+ *   {@link Optimizer#update} with the same learning rate and step count as the driver mode;</li>
+ *   <li>the action collects one small summary per shard (the batch statistics, and at mask
+ *   updates the drop/growth candidates): O(S·L) bytes, or O(S·k) at updates.</li>
+ * </ol>
+ * So the result is bit-identical to the {@link org.sparsetrain.training.spark.SparkTrainer} with the
+ * same virtual shards, for any S and P.
+ *
+ * <p><b>Mask updates</b> ({@link MaskCoordinator}): the method's own decision runs on the driver
+ * over a candidate view and is verified exact; only changed positions go back
+ * ({@link ShardMessages.ShardEdit}), and each owner applies the layer's structure change to its
+ * slice (values and state; new connections at their grow value, 0 by default, with zero state).
+ * Supported: methods that drop by per-layer magnitude and grow at random (SET) or by top |gradient|
+ * (RigL), plus {@code static} and {@code dense}; {@code snfs} and {@code nm} are refused up front,
+ * and any other decision that fails the checks stops the run with an error naming the method.
+ *
+ * <p><b>Bounded lineage, lost executors.</b> The shard RDD is checkpointed every
+ * {@link ShardedOptions#checkpointEvery()} steps (reliable checkpoint when a checkpoint
+ * directory is set, else {@code localCheckpoint}); a lost executor's shards are recomputed from
+ * the last checkpoint and the (pure) steps since, or read back from the checkpoint itself.
+ *
+ * <p>Not in sharded mode: local SGD, {@link TrainingListener#afterStep} (there is no driver-side
+ * {@link TrainingState}), and checkpoints of the run (executor-written, one file per shard: left).
+ */
+public final class ShardedSparkTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardedSparkTrainer.class);
+
+  private final JavaSparkContext sc;
+  private final ModelSpec spec;
+  private final TrainingPlan plan;
+  private final ShardedOptions options;
+  private final List<String> checkpointFiles = Collections.synchronizedList(new ArrayList<>());
+  private volatile long checkpointedSteps;
+
+  public ShardedSparkTrainer(SparkSession spark, ModelSpec spec, TrainingPlan plan, ShardedOptions options) {
+    this(JavaSparkContext.fromSparkContext(Objects.requireNonNull(spark, "spark").sparkContext()), spec, plan, options);
+  }
+
+  public ShardedSparkTrainer(JavaSparkContext sc, ModelSpec spec, TrainingPlan plan, ShardedOptions options) {
+    this.sc = Objects.requireNonNull(sc, "spark context");
+    this.spec = Objects.requireNonNull(spec, "model spec");
+    this.plan = Objects.requireNonNull(plan, "training plan");
+    this.options = options == null ? ShardedOptions.DEFAULTS : options;
+    String why = MaskCoordinator.unsupportedReason(plan.method());
+    if (why != null) {
+      throw new UnsupportedOperationException("sparsity.method '" + plan.method().name()
+          + "' is not supported in distribution.mode=sharded: " + why + "; use distribution.mode=driver");
+    }
+  }
+
+  public ShardedOptions options() {
+    return options;
+  }
+
+  /** Reliable checkpoint files of the shard RDD written during the last run (empty with localCheckpoint). */
+  public List<String> checkpointFiles() {
+    synchronized (checkpointFiles) {
+      return new ArrayList<>(checkpointFiles);
+    }
+  }
+
+  /** Steps after which the shard RDD was checkpointed in the last run (0 = the initial shards). */
+  public long checkpoints() {
+    return checkpointedSteps;
+  }
+
+  /** Trains a freshly initialised network (the driver builds it once, cuts it into shards and lets go of it). */
+  public TrainResult train(JavaRDD<DataBlock> train, JavaRDD<DataBlock> test, TrainingListener listener) {
+    long n = checkTrain(train);
+    checkTest(test);
+    TrainingState state = TrainingState.fresh(spec, plan, n);
+    return run(state, train, n, test, listener);
+  }
+
+  /** Trains from {@code state} (fresh or restored) to the end of the plan; the state object is not updated. */
+  public TrainResult continueTraining(TrainingState state, JavaRDD<DataBlock> train, JavaRDD<DataBlock> test,
+                                      TrainingListener listener) {
+    Objects.requireNonNull(state, "state");
+    if (!Arrays.equals(state.network().sizes(), spec.sizes())) {
+      throw new IllegalArgumentException("the state's network has layers " + Arrays.toString(state.network().sizes())
+          + " but model.layers is " + Arrays.toString(spec.sizes()));
+    }
+    long n = checkTrain(train);
+    checkTest(test);
+    return run(state, train, n, test, listener);
+  }
+
+  private long checkTrain(JavaRDD<DataBlock> train) {
+    Objects.requireNonNull(train, "training data");
+    return TrainingData.validate(train, "training", spec.inputs(), spec.classes(), true, plan.batchSize());
+  }
+
+  private void checkTest(JavaRDD<DataBlock> test) {
+    Objects.requireNonNull(test, "test data");
+    TrainingData.validate(test, "test", spec.inputs(), spec.classes(), false, 0);
+  }
+
+  private TrainResult run(TrainingState initial, JavaRDD<DataBlock> train, long n, JavaRDD<DataBlock> test,
+                          TrainingListener listener) {
+    TrainingListener out = listener == null ? TrainingListener.NONE : listener;
+    checkpointFiles.clear();
+    checkpointedSteps = -1;
+    try (Run r = new Run(initial, train, n)) {
+      return r.loop(test, out);
+    }
+  }
+
+  /** Row cuts of every layer into S ranges balanced by non-zero count. */
+  static int[][] cut(ShardedStructure s, int shards) {
+    int[][] b = new int[s.layers()][shards + 1];
+    for (int l = 0; l < s.layers(); l++) {
+      int out = s.out(l);
+      long nnz = s.nnz(l);
+      int r = 0;
+      for (int j = 1; j < shards; j++) {
+        long target = (nnz * j + shards - 1) / shards;
+        while (r < out && s.rowStart(l, r) < target) {
+          r++;
+        }
+        b[l][j] = Math.max(r, b[l][j - 1]);
+      }
+      b[l][shards] = out;
+    }
+    return b;
+  }
+
+  /** The driver-side bookkeeping of one run: structure, version, optimizer step, the current shard RDD. */
+  private final class Run implements AutoCloseable {
+    private final String runId = UUID.randomUUID().toString();
+    private final String previousGroup = sc.getLocalProperty("spark.jobGroup.id");
+    private final String previousDescription = sc.getLocalProperty("spark.job.description");
+    private final String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
+    private final BatchSampler sampler;
+    private final JavaRDD<DataBlock> data;
+    private final int partitions;
+    private final int shards;
+    private final ShardPartitioner partitioner;
+    private final int[][] bounds;
+    private final SparsityMethod method;
+    private final Optimizer optimizer;
+    private final LearningRate learningRate;
+    private final long seed;
+    private final long totalSteps;
+    private final boolean reliable;
+    private ShardedStructure structure;
+    private Broadcast<ShardedStructure> structureBc;
+    private JavaPairRDD<Integer, WeightShard> current;
+    private long step;
+    private long optimizerStep;
+    private double lastLoss = Double.NaN;
+    private long pendingSent;
+
+    Run(TrainingState initial, JavaRDD<DataBlock> train, long n) {
+      this.sampler = new BatchSampler(n, plan.batchSize(), plan.seed());
+      this.method = initial.method();
+      this.optimizer = initial.optimizer().optimizer();
+      this.learningRate = plan.learningRate(initial.totalSteps());
+      this.seed = initial.seed();
+      this.totalSteps = initial.totalSteps();
+      this.step = initial.step();
+      this.optimizerStep = initial.optimizer().step();
+      this.shards = options.shards() > 0 ? options.shards() : Math.max(1, sc.defaultParallelism());
+      this.partitioner = new ShardPartitioner(shards);
+      int v = (int) Math.min(options.base().shardsFor(plan.batchSize()), n);
+      int p = Math.max(1, Math.min(train.getNumPartitions(), v));
+      this.data = TrainingData.virtualShards(train, n, v, p)
+          .setName(options.base().runName() + " training shards (" + v + " virtual shards)")
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      this.partitions = p;
+      if (options.checkpointDir() != null && !sc.getCheckpointDir().isPresent()) {
+        sc.setCheckpointDir(options.checkpointDir());
+      }
+      this.reliable = sc.getCheckpointDir().isPresent();
+      Network net = initial.network();
+      this.structure = ShardedStructure.of(net, initial.maskVersion());
+      this.bounds = cut(structure, shards);
+      this.current = distribute(net, initial.optimizer());
+      this.structureBc = sc.broadcast(structure);
+      pendingSent = structure.bytes();
+      LOG.info("{}: sharded mode, {} rows, batch {}, {} virtual shards over {} data partitions, {} shards per layer,"
+              + " {} non-zeros, checkpoint every {} steps ({}), run id {}", options.base().runName(), n, plan.batchSize(),
+          v, p, shards, structure.totalNnz(), options.checkpointEvery(), reliable ? "reliable" : "local", runId);
+    }
+
+    /** Cuts the driver's initial model into shards; the driver keeps no reference once they are cached. */
+    private JavaPairRDD<Integer, WeightShard> distribute(Network net, OptimizerState opt) {
+      List<Tuple2<Integer, WeightShard>> list = new ArrayList<>();
+      int slots = optimizer.slots();
+      for (int l = 0; l < structure.layers(); l++) {
+        Layer layer = net.layer(l);
+        for (int j = 0; j < shards; j++) {
+          int r0 = bounds[l][j];
+          int r1 = bounds[l][j + 1];
+          int k0 = (int) structure.rowStart(l, r0);
+          int k1 = (int) structure.rowStart(l, r1);
+          WeightShard w = new WeightShard();
+          w.key = l * shards + j;
+          w.layer = l;
+          w.r0 = r0;
+          w.r1 = r1;
+          w.in = structure.in(l);
+          w.version = structure.version;
+          if (structure.sparse(l)) {
+            w.rowPtr = new int[r1 - r0 + 1];
+            for (int r = r0; r <= r1; r++) {
+              w.rowPtr[r - r0] = structure.rowPtr[l][r] - k0;
+            }
+            w.colIdx = Arrays.copyOfRange(structure.colIdx[l], k0, k1);
+          }
+          w.values = Arrays.copyOfRange(layer.values(), k0, k1);
+          w.bias = Arrays.copyOfRange(layer.bias(), r0, r1);
+          w.slots = new float[slots][];
+          w.biasSlots = new float[slots][];
+          for (int s = 0; s < slots; s++) {
+            w.slots[s] = Arrays.copyOfRange(opt.weightSlot(l, s), k0, k1);
+            w.biasSlots[s] = Arrays.copyOfRange(opt.biasSlot(l, s), r0, r1);
+          }
+          list.add(new Tuple2<>(w.key, w));
+        }
+      }
+      describe("distribute the initial model into " + list.size() + " shards");
+      JavaPairRDD<Integer, WeightShard> rdd = sc.parallelizePairs(list, shards).partitionBy(partitioner);
+      return materialise(rdd, 0, true).rdd;
+    }
+
+    private void describe(String what) {
+      sc.setJobGroup(runId, options.base().runName() + " " + what, false);
+    }
+
+    private record Materialised(JavaPairRDD<Integer, WeightShard> rdd, List<ShardMessages.ShardSummary> summaries) {}
+
+    /** Persists {@code next}, checkpoints it if due, runs the action that computes it, and drops the old version. */
+    private Materialised materialise(JavaPairRDD<Integer, WeightShard> next, long t, boolean forceCheckpoint) {
+      return materialise(next, t, forceCheckpoint, null, null);
+    }
+
+    /**
+     * At a mask-update step the step's shards are only an intermediate (the applied change follows
+     * at once), so only the post-change version is checkpointed: {@code mayCheckpoint} false.
+     */
+    private Materialised materialise(JavaPairRDD<Integer, WeightShard> next, long t, boolean forceCheckpoint,
+                                     int[] k, int[] m) {
+      return materialise(next, t, forceCheckpoint, true, k, m);
+    }
+
+    private Materialised materialise(JavaPairRDD<Integer, WeightShard> next, long t, boolean forceCheckpoint,
+                                     boolean mayCheckpoint, int[] k, int[] m) {
+      next.setName(options.base().runName() + " weight shards after step " + t + " (mask version " + structure.version + ")")
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      boolean cp = forceCheckpoint || (mayCheckpoint && options.checkpointEvery() > 0 && t % options.checkpointEvery() == 0);
+      if (cp) {
+        if (reliable) {
+          next.checkpoint();
+        } else {
+          next.rdd().localCheckpoint();
+        }
+      }
+      List<ShardMessages.ShardSummary> sums = next.values().map(new Summary(k, m)).collect();
+      if (cp) {
+        checkpointedSteps = t;
+        scala.Option<String> f = next.rdd().getCheckpointFile();
+        if (f.isDefined()) {
+          checkpointFiles.add(f.get());
+        }
+      }
+      if (current != null) {
+        current.unpersist(false);
+      }
+      current = next;
+      return new Materialised(next, sums);
+    }
+
+    TrainResult loop(JavaRDD<DataBlock> test, TrainingListener listener) {
+      long spe = sampler.stepsPerEpoch();
+      long start = System.nanoTime();
+      long firstStep = step;
+      BatchStats epochStats = BatchStats.ZERO;
+      while (step < totalSteps) {
+        long t = step + 1;
+        epochStats = epochStats.plus(syncStep(t, listener));
+        if (step % spe == 0 || step == totalSteps) {
+          BatchStats eval = evaluate(test, step);
+          double wall = (System.nanoTime() - start) / 1e9;
+          listener.onEpoch(new EpochReport((int) ((step - 1) / spe), step, epochStats.meanLoss(), epochStats.accuracy(),
+              eval.meanLoss(), eval.accuracy(), densities(), method.targetDensities(step, spec.sizes()), wall,
+              (step - firstStep) * (double) plan.batchSize() / wall));
+          LOG.info("{}: epoch {} done at step {}: train loss {} acc {}, test loss {} acc {}", options.base().runName(),
+              (step - 1) / spe, step, fmt(epochStats.meanLoss()), fmt(epochStats.accuracy()), fmt(eval.meanLoss()),
+              fmt(eval.accuracy()));
+          epochStats = BatchStats.ZERO;
+        }
+      }
+      double wall = (System.nanoTime() - start) / 1e9;
+      BatchStats eval = evaluate(test, step);
+      Network net = options.collectModel() ? collectModel() : null;
+      return new TrainResult(net, eval, step, plan.epochs(), wall, (step - firstStep) * (double) plan.batchSize() / wall);
+    }
+
+    private double[] densities() {
+      double[] d = new double[structure.layers()];
+      for (int l = 0; l < d.length; l++) {
+        d[l] = structure.nnz(l) / ((double) structure.in(l) * structure.out(l));
+      }
+      return d;
+    }
+
+    private int[] guesses(boolean grow) {
+      int[] g = new int[structure.layers() * shards];
+      for (int l = 0; l < structure.layers(); l++) {
+        if (!structure.sparse(l)) {
+          continue;
+        }
+        for (int j = 0; j < shards; j++) {
+          long nnz = structure.rowStart(l, bounds[l][j + 1]) - structure.rowStart(l, bounds[l][j]);
+          g[l * shards + j] = (int) Math.min(Integer.MAX_VALUE - 16, Math.ceil(nnz * options.candidateFraction()) + 1);
+        }
+      }
+      return g;
+    }
+
+    private BatchStats syncStep(long t, TrainingListener listener) {
+      long t0 = System.nanoTime();
+      int epoch = sampler.epochOf(t);
+      boolean update = method.updatesAt(t);
+      GrowthInput input = update ? method.growthInput(t) : GrowthInput.NONE;
+      if (input == GrowthInput.MOMENTUM) {
+        throw new UnsupportedOperationException("sparsity method '" + method.name() + "' grows by optimizer momentum,"
+            + " which lives on the executors in distribution.mode=sharded; use distribution.mode=driver");
+      }
+      boolean dense = input == GrowthInput.DENSE_GRADIENT;
+      boolean apply = !update || !method.skipsOptimizerOnUpdate();
+      if (apply) {
+        optimizerStep++;
+      }
+      float lr = learningRate.at(t);
+      long sent = pendingSent;
+      pendingSent = 0;
+      describe(String.format(Locale.ROOT, "sharded step %d/%d epoch %d (last loss %s)", t, totalSteps, epoch, fmt(lastLoss)));
+      JavaPairRDD<Integer, ShardMessages.ValuesPiece> gathered = allGather(partitions);
+      JavaRDD<Tuple2<Integer, ShardMessages.GradSlice>> slices = data.zipPartitions(gathered.values(),
+          new ShardTasks.Gradient(runId, structureBc, shards, bounds, sampler, t, dense, options.base().denseBlockFloats(),
+              options.base().failOnceAtStep()));
+      JavaPairRDD<Integer, ShardMessages.GradSlice> reduced = JavaPairRDD.fromJavaRDD(slices)
+          .reduceByKey(partitioner, ShardMessages.GradSlice::merge);
+      JavaPairRDD<Integer, WeightShard> next = current.join(reduced, partitioner)
+          .mapValues(new Update(optimizer, apply, lr, optimizerStep, update, options.base().failOnceAtStep(), t));
+      int[] k = update ? guesses(false) : null;
+      int[] m = update && dense ? guesses(true) : null;
+      Materialised mat = materialise(next, t, false, !update, k, m);
+      ShardMessages.ShardSummary head = null;
+      long received = 0;
+      long computeNanos = 0;
+      for (ShardMessages.ShardSummary s : mat.summaries) {
+        received += s.bytes();
+        if (s.bad) {
+          throw new IllegalStateException("step " + t + ": the gradient is not finite or exceeds 2^21 in magnitude"
+              + " (training diverged; lower optimizer.lr)");
+        }
+        if (s.key == 0) {
+          head = s;
+          computeNanos = s.computeNanos;
+        }
+      }
+      if (mat.summaries.size() != structure.layers() * shards || head == null || head.count != plan.batchSize()) {
+        throw new IllegalStateException("step " + t + " covered " + (head == null ? 0 : head.count) + " of "
+            + plan.batchSize() + " rows with " + mat.summaries.size() + " of " + structure.layers() * shards + " shards");
+      }
+      step = t;
+      BatchStats s = new BatchStats(head.lossSum, head.correct, head.count);
+      lastLoss = s.meanLoss();
+      double[] churn = null;
+      if (update) {
+        long[] bytes = maskUpdate(t, mat.summaries, k, m == null ? new int[k.length] : m, lr);
+        received += bytes[0];
+        sent += bytes[1];
+        churn = lastChurn;
+      }
+      double ms = (System.nanoTime() - t0) / 1e6;
+      double compute = computeNanos / 1e6 / Math.max(1, Math.min(partitions, sc.defaultParallelism()));
+      listener.onStep(new StepReport(t, epoch, s.meanLoss(), s.accuracy(), lr, ms, compute, sent, received));
+      if (churn != null) {
+        listener.onMaskUpdate(new MaskUpdateReport(t, churn, densities(), ms));
+      }
+      if (options.base().logEvery() > 0 && (t % options.base().logEvery() == 0 || t == totalSteps)) {
+        long params = structure.totalNnz() + Arrays.stream(structure.sizes).skip(1).sum();
+        LOG.info("{}: step {}/{} epoch {} loss {} acc {} | {} ms/step, compute {} ms, shuffled ~{} (all-gather) + ~{}"
+                + " (reduce-scatter)", options.base().runName(), t, totalSteps, epoch, fmt(s.meanLoss()), fmt(s.accuracy()),
+            fmt(ms), fmt(compute), DistributionMode.human(4L * params * partitions),
+            DistributionMode.human(8L * params * head.tasks));
+      }
+      return s;
+    }
+
+    private double[] lastChurn;
+
+    /** Decides and applies the mask change of step t; returns {bytes received, bytes sent}. */
+    private long[] maskUpdate(long t, List<ShardMessages.ShardSummary> sums, int[] k, int[] m, float lr) {
+      long received = 0;
+      MaskCoordinator.Outcome o = MaskCoordinator.decide(method, t, structure, shards, bounds, sums, k, m, seed,
+          totalSteps, lr);
+      int rounds = 1;
+      while (o.retry()) {
+        k = o.moreDrops;
+        m = o.moreGrows;
+        describe(String.format(Locale.ROOT, "step %d mask candidates, round %d", t, ++rounds));
+        sums = current.values().map(new Summary(k, m)).collect();
+        for (ShardMessages.ShardSummary s : sums) {
+          received += s.bytes();
+        }
+        o = MaskCoordinator.decide(method, t, structure, shards, bounds, sums, k, m, seed, totalSteps, lr);
+      }
+      if (rounds > 1) {
+        LOG.info("{}: step {} mask decision needed {} candidate rounds", options.base().runName(), t, rounds);
+      }
+      structure = o.next;
+      describe(String.format(Locale.ROOT, "step %d apply mask change (version %d, %d shards changed)", t, structure.version,
+          o.edits.size()));
+      materialise(current.mapValues(new Apply(o.edits, structure.version)), t, false);
+      structureBc.destroy();
+      structureBc = sc.broadcast(structure);
+      pendingSent += structure.bytes();
+      lastChurn = o.churn;
+      return new long[] {received, o.editBytes};
+    }
+
+    private JavaPairRDD<Integer, ShardMessages.ValuesPiece> allGather(int targets) {
+      PairFlatMapFunction<Tuple2<Integer, WeightShard>, Integer, ShardMessages.ValuesPiece> f = kv -> {
+        List<Tuple2<Integer, ShardMessages.ValuesPiece>> out = new ArrayList<>(targets);
+        ShardMessages.ValuesPiece p = kv._2().piece();
+        for (int i = 0; i < targets; i++) {
+          out.add(new Tuple2<>(i, p));
+        }
+        return out.iterator();
+      };
+      return current.flatMapToPair(f).partitionBy(new HashPartitioner(targets));
+    }
+
+    private BatchStats evaluate(JavaRDD<DataBlock> test, long at) {
+      describe(String.format(Locale.ROOT, "sharded evaluation after step %d", at));
+      double[] e = test.zipPartitions(allGather(test.getNumPartitions()).values(),
+              new ShardTasks.Eval(runId, structureBc, shards))
+          .reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+      return new BatchStats(e[0], (long) e[1], (long) e[2]);
+    }
+
+    /** The final model on the driver (only for models the driver can hold). */
+    private Network collectModel() {
+      describe("collect the final model");
+      List<WeightShard> all = new ArrayList<>(current.values().collect());
+      all.sort(Comparator.comparingInt(w -> w.key));
+      Network net = structure.build(0f);
+      for (WeightShard w : all) {
+        Layer layer = net.layer(w.layer);
+        System.arraycopy(w.values, 0, layer.values(), (int) structure.rowStart(w.layer, w.r0), w.values.length);
+        System.arraycopy(w.bias, 0, layer.bias(), w.r0, w.bias.length);
+      }
+      return net;
+    }
+
+    @Override
+    public void close() {
+      if (structureBc != null) {
+        structureBc.destroy();
+      }
+      if (current != null) {
+        current.unpersist(false);
+      }
+      data.unpersist(false);
+      ShardTasks.Replicas.forget(runId);
+      sc.setLocalProperty("spark.jobGroup.id", previousGroup);
+      sc.setLocalProperty("spark.job.description", previousDescription);
+      sc.setLocalProperty("spark.job.interruptOnCancel", previousInterrupt);
+    }
+  }
+
+  /** The shard owner's half of a step. */
+  private static final class Update implements Function<Tuple2<WeightShard, ShardMessages.GradSlice>, WeightShard> {
+    private static final long serialVersionUID = 1L;
+    private final Optimizer optimizer;
+    private final boolean apply;
+    private final float lr;
+    private final long optimizerStep;
+    private final boolean keep;
+    private final long failOnceAtStep;
+    private final long step;
+
+    Update(Optimizer optimizer, boolean apply, float lr, long optimizerStep, boolean keep, long failOnceAtStep, long step) {
+      this.optimizer = optimizer;
+      this.apply = apply;
+      this.lr = lr;
+      this.optimizerStep = optimizerStep;
+      this.keep = keep;
+      this.failOnceAtStep = failOnceAtStep;
+      this.step = step;
+    }
+
+    @Override
+    public WeightShard call(Tuple2<WeightShard, ShardMessages.GradSlice> in) {
+      ShardTasks.maybeFail(failOnceAtStep, step);
+      return in._1().update(in._2(), optimizer, apply, lr, optimizerStep, keep);
+    }
+  }
+
+  /** Per-shard summary with k drop and m growth candidates (null = none). */
+  private static final class Summary implements Function<WeightShard, ShardMessages.ShardSummary> {
+    private static final long serialVersionUID = 1L;
+    private final int[] k;
+    private final int[] m;
+
+    Summary(int[] k, int[] m) {
+      this.k = k;
+      this.m = m;
+    }
+
+    @Override
+    public ShardMessages.ShardSummary call(WeightShard w) {
+      return w.summary(k == null ? 0 : k[w.key], m == null ? 0 : m[w.key]);
+    }
+  }
+
+  /** The owner's half of a mask update. */
+  private static final class Apply implements Function<WeightShard, WeightShard> {
+    private static final long serialVersionUID = 1L;
+    private final Map<Integer, ShardMessages.ShardEdit> edits;
+    private final long version;
+
+    Apply(Map<Integer, ShardMessages.ShardEdit> edits, long version) {
+      this.edits = edits;
+      this.version = version;
+    }
+
+    @Override
+    public WeightShard call(WeightShard w) {
+      return w.apply(edits.get(w.key), version);
+    }
+  }
+
+  private static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.4f", v);
+  }
+}
