@@ -11,6 +11,7 @@ import org.sparsetrain.jobs.config.ConfigException;
 import org.sparsetrain.jobs.config.JobConfig;
 import org.sparsetrain.jobs.report.RunReport;
 import org.sparsetrain.jobs.soup.SoupCommand;
+import org.sparsetrain.jobs.sweep.SweepCommand;
 import org.sparsetrain.training.Evaluation;
 import org.sparsetrain.training.checkpoint.SafetensorsExport;
 import org.sparsetrain.training.nn.BatchStats;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "sparsetrain", mixinStandardHelpOptions = true, version = "sparsetrain 0.1.0",
     description = "Dynamic sparse training of neural networks on Apache Spark.",
-    subcommands = {Main.Train.class, Main.Evaluate.class, Main.Export.class, Main.Report.class, SoupCommand.class})
+    subcommands = {Main.Train.class, Main.Evaluate.class, Main.Export.class, Main.Report.class, SoupCommand.class,
+        SweepCommand.class})
 public final class Main implements Callable<Integer> {
   public static final int OK = 0;
   public static final int FAILED = 1;

@@ -64,7 +64,8 @@ public final class TrainJob {
   public static ObjectNode run(JobConfig cfg, String out, String master, boolean resume, PrintStream console)
       throws IOException {
     TrainSetup.validate(cfg);
-    Engines.Session session = Engines.session(cfg, master);
+    String mode = Engines.resolveMode(cfg, console);
+    Engines.Session session = Engines.session(cfg, mode, master);
     Engine engine = null;
     try {
       RunOutput output = RunOutput.open(out, session.hadoop());
@@ -79,7 +80,10 @@ public final class TrainJob {
         throw new ConfigException("output directory " + out + " holds checkpoints of a run with another config;"
             + " pass --resume to continue it with this config, or choose another --out");
       }
-      engine = Engines.open(cfg, session);
+      engine = Engines.open(cfg, mode, session);
+      if (mode.equals("sharded")) {
+        console.println("note: the sharded mode writes no training checkpoints yet; the run's result is its summary and report");
+      }
       return train(cfg, output, store, hasCheckpoints || resume, engine, console, configText);
     } finally {
       if (engine != null) {

@@ -78,7 +78,7 @@ class RunCommandsTest {
 
   @Test
   void everyJobHasHelp() {
-    for (String job : List.of("train", "evaluate", "export", "report", "soup")) {
+    for (String job : List.of("train", "evaluate", "export", "report", "soup", "sweep")) {
       var r = TrainJobTest.run(job, "--help");
       assertEquals(0, r.code(), job);
       assertTrue(r.out().contains("Usage: sparsetrain " + job), job + ": " + r.out());

@@ -127,4 +127,23 @@ class SparkTrainJobTest {
     assertEquals(0.5, s.get("global_density").asDouble(), 1.0 / (32 * 24 + 24 * 4), "averaging inside a round keeps the mask");
     assertEquals(4 * (1024 / 64), s.get("steps").asLong());
   }
+
+  @Test
+  void shardedWeightsGiveTheDriverModesModelBitForBit() throws IOException {
+    var driver = TrainJobTest.run(train(dir.resolve("driver"), "sparsity.method=rigl", "distribution.partitions=2"));
+    var sharded = TrainJobTest.run(train(dir.resolve("sharded"), "sparsity.method=rigl", "distribution.partitions=2",
+        "distribution.mode=sharded", "distribution.shards=3"));
+    assertEquals(0, driver.code(), driver.err());
+    assertEquals(0, sharded.code(), sharded.err());
+    assertTrue(sharded.out().contains("weights sharded over the executors (3 shards per layer)"), sharded.out());
+    assertEquals(summary(dir.resolve("driver")).get("model_fingerprint").asText(),
+        summary(dir.resolve("sharded")).get("model_fingerprint").asText());
+  }
+
+  @Test
+  void autoModeSaysWhatItChoseAndWhy() {
+    var r = TrainJobTest.run(train(dir.resolve("auto"), "sparsity.method=set", "distribution.mode=auto"));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("distribution.mode auto: driver ("), r.out());
+  }
 }

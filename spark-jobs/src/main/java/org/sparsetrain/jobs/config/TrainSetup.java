@@ -1,5 +1,6 @@
 package org.sparsetrain.jobs.config;
 
+import java.util.List;
 import java.util.Locale;
 import org.sparsetrain.pruning.SparsityConfig;
 import org.sparsetrain.pruning.SparsityMethods;
@@ -95,8 +96,8 @@ public final class TrainSetup {
     }
     plan(c, 1000);
     String mode = c.getString("distribution.mode");
-    if (!mode.equals("local") && !mode.equals("driver")) {
-      throw new ConfigException(c.source() + ": distribution.mode must be driver or local, got '" + mode + "'");
+    if (!List.of("driver", "sharded", "auto", "local").contains(mode)) {
+      throw new ConfigException(c.source() + ": distribution.mode must be driver, sharded, auto or local, got '" + mode + "'");
     }
   }
 }

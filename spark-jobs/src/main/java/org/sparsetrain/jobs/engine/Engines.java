@@ -12,7 +12,11 @@ import org.sparsetrain.jobs.TrainJob;
 import org.sparsetrain.jobs.config.ConfigException;
 import org.sparsetrain.jobs.config.JobConfig;
 import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.jobs.config.TrainSetup;
+import org.sparsetrain.training.TrainingPlan;
 import org.sparsetrain.training.spark.SparkTrainerOptions;
+import org.sparsetrain.training.spark.sharded.DistributionMode;
+import org.sparsetrain.training.spark.sharded.ShardedOptions;
 
 /** Opens the engine that {@code distribution.mode} names, with the config's data loaded into it. */
 public final class Engines {
@@ -36,8 +40,25 @@ public final class Engines {
     }
   }
 
-  public static Session session(JobConfig cfg, String master) {
-    if (cfg.getString("distribution.mode").equals("local")) {
+  /**
+   * The mode a run uses: {@code auto} becomes {@code driver} while the model and its optimizer
+   * state fit comfortably in this JVM's heap, {@code sharded} otherwise; the reason is printed.
+   */
+  public static String resolveMode(JobConfig cfg, java.io.PrintStream console) {
+    String mode = cfg.getString("distribution.mode");
+    if (!mode.equals("auto")) {
+      return mode;
+    }
+    TrainingPlan plan = TrainSetup.plan(cfg, 1000);
+    DistributionMode.Choice c = DistributionMode.choose(
+        DistributionMode.modelBytes(TrainSetup.model(cfg), plan.method(), plan.optimizer()));
+    String chosen = c.mode().name().toLowerCase(java.util.Locale.ROOT);
+    console.println("distribution.mode auto: " + chosen + " (" + c.reason() + ")");
+    return chosen;
+  }
+
+  public static Session session(JobConfig cfg, String mode, String master) {
+    if (mode.equals("local")) {
       if (master != null) {
         throw new ConfigException("--master needs distribution.mode=driver (the config says local)");
       }
@@ -48,7 +69,7 @@ public final class Engines {
   }
 
   /** The engine for the config's mode, with its data loaded; takes over stopping an owned session. */
-  public static Engine open(JobConfig cfg, Session session) throws IOException {
+  public static Engine open(JobConfig cfg, String mode, Session session) throws IOException {
     if (session.spark() == null) {
       TrainJob.Data data = TrainJob.loadData(cfg, session.hadoop());
       return new LocalEngine(data.train(), data.test());
@@ -88,6 +109,15 @@ public final class Engines {
       default:
         throw new ConfigException(cfg.source() + ": unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
     }
-    return new SparkEngine(spark, session.owned(), train, test, options);
+    ShardedOptions sharded = null;
+    if (mode.equals("sharded")) {
+      try {
+        sharded = new ShardedOptions(options, cfg.getInt("distribution.shards"), cfg.getInt("distribution.lineage_checkpoint_every"),
+            null, ShardedOptions.DEFAULTS.candidateFraction(), true);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(cfg.source() + ": " + e.getMessage());
+      }
+    }
+    return new SparkEngine(spark, session.owned(), train, test, options, sharded);
   }
 }

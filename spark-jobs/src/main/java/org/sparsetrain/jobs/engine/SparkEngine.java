@@ -13,6 +13,8 @@ import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.spark.SparkTrainer;
 import org.sparsetrain.training.spark.SparkTrainerOptions;
 import org.sparsetrain.training.spark.SparsetrainKryoRegistrator;
+import org.sparsetrain.training.spark.sharded.ShardedOptions;
+import org.sparsetrain.training.spark.sharded.ShardedSparkTrainer;
 
 /**
  * Trains on Spark with the {@link SparkTrainer}: data packed once into cached blocks, the model
@@ -25,14 +27,17 @@ public final class SparkEngine implements Engine {
   private final BlockPacker.Packed train;
   private final JavaRDD<DataBlock> test;
   private final SparkTrainerOptions options;
+  private final ShardedOptions sharded;
 
+  /** @param sharded options of the sharded mode, or null for the driver-held model */
   public SparkEngine(SparkSession spark, boolean ownsSession, BlockPacker.Packed train, JavaRDD<DataBlock> test,
-                     SparkTrainerOptions options) {
+                     SparkTrainerOptions options, ShardedOptions sharded) {
     this.spark = spark;
     this.ownsSession = ownsSession;
     this.train = train;
     this.test = test;
     this.options = options;
+    this.sharded = sharded;
   }
 
   /** The active session, or a new one on {@code master} (default: spark-submit's, else local[*]). */
@@ -73,12 +78,18 @@ public final class SparkEngine implements Engine {
 
   @Override
   public String describe() {
-    return String.format(Locale.ROOT, "spark %s, %d partitions, %d local step(s) per job",
-        spark.sparkContext().master(), train.partitions(), options.localSteps());
+    return sharded == null
+        ? String.format(Locale.ROOT, "spark %s, %d partitions, %d local step(s) per job, model on the driver",
+            spark.sparkContext().master(), train.partitions(), options.localSteps())
+        : String.format(Locale.ROOT, "spark %s, %d partitions, weights sharded over the executors (%s shards per layer)",
+            spark.sparkContext().master(), train.partitions(), sharded.shards() == 0 ? "default parallelism" : sharded.shards());
   }
 
   @Override
   public TrainResult train(ModelSpec spec, TrainingPlan plan, TrainingState state, TrainingListener listener) {
+    if (sharded != null) {
+      return new ShardedSparkTrainer(spark, spec, plan, sharded).continueTraining(state, train.blocks(), test, listener);
+    }
     return new SparkTrainer(spark, spec, plan, options).continueTraining(state, train.blocks(), test, listener);
   }
 

@@ -43,5 +43,6 @@ public class SparsetrainKryoRegistrator implements KryoRegistrator {
     kryo.register(boolean[].class);
     kryo.register(byte[][].class);
     kryo.register(Object[].class);
+    org.sparsetrain.training.spark.sharded.ShardedKryo.register(kryo);
   }
 }

@@ -31,7 +31,7 @@ final class ShardedTestSupport {
         .set("spark.ui.enabled", "false")
         .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .set("spark.kryo.registrationRequired", "true")
-        .set("spark.kryo.registrator", ShardedKryoRegistrator.class.getName())
+        .set("spark.kryo.registrator", org.sparsetrain.training.spark.SparsetrainKryoRegistrator.class.getName())
         .set("spark.sql.shuffle.partitions", "2")
         .set("spark.default.parallelism", "2")
         .set("spark.driver.host", "127.0.0.1");
