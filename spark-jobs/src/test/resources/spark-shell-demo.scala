@@ -1,4 +1,7 @@
-// spark-shell --jars spark-jobs/target/sparsetrain.jar   (or: scripts/spark-shell-demo)
+// spark-shell --master local[2] --jars spark-jobs/target/sparsetrain.jar \
+//   --conf spark.serializer=org.apache.spark.serializer.KryoSerializer \
+//   --conf spark.kryo.registrator=org.sparsetrain.jobs.ml.SparseMLKryoRegistrator
+// (scripts/spark-shell-demo feeds this file to exactly that shell)
 // A 90 %-sparse MLP trained with SET on 10 000 Fashion-MNIST images, evaluated on 2 000 test images.
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator
 import org.sparsetrain.data.DataReaders

@@ -52,10 +52,12 @@ import org.sparsetrain.training.sparsity.SparsityMethod;
  * hidden sizes only; the input size is the features' length, the output size the number of
  * classes (label metadata, else the largest label + 1).
  *
- * <p><b>Kryo.</b> With {@code spark.kryo.registrationRequired=true} the session must register our
- * classes: {@code spark.kryo.registrator=org.sparsetrain.jobs.ml.SparseMLKryoRegistrator}. {@code fit}
- * checks that and fails with this advice before any job otherwise. With Java serialization or
- * Kryo without {@code registrationRequired} nothing needs configuring.
+ * <p><b>Serializer.</b> Start the session with Kryo and our registrator (spark-shell:
+ * {@code --conf spark.serializer=org.apache.spark.serializer.KryoSerializer
+ * --conf spark.kryo.registrator=org.sparsetrain.jobs.ml.SparseMLKryoRegistrator}): the trainer's
+ * per-step broadcasts are Kryo-only for now, and with {@code spark.kryo.registrationRequired=true}
+ * our classes must be registered. {@code fit} checks both and fails before any job with the
+ * {@code --conf} to add.
  *
  * <p>{@code checkpointDir} is recorded with the model; periodic checkpoints during {@code fit} are
  * not written yet.
@@ -165,10 +167,36 @@ public final class SparseMLPClassifier
     };
   }
 
-  /** Fails before any job when Kryo requires registration and our registrator is not configured. */
+  /** What the SparkTrainer broadcasts each step; checked for Java serialization when Kryo is off. */
+  private static final String[] TRAINER_BROADCASTS = {
+      "org.sparsetrain.training.spark.ModelStructure", "org.sparsetrain.training.spark.ModelValues"};
+
+  private static boolean javaSerializable(String className) {
+    try {
+      return java.io.Serializable.class.isAssignableFrom(Class.forName(className, false, SparseMLPClassifier.class.getClassLoader()));
+    } catch (ClassNotFoundException e) {
+      return true; // the trainer no longer has it: nothing to warn about
+    }
+  }
+
+  /**
+   * Fails before any job, saying which {@code --conf} to add, when the session cannot ship what
+   * training ships: Kryo requiring registration without our registrator, or Java serialization
+   * while the trainer's broadcasts are Kryo-only.
+   */
   static void checkKryo(org.apache.spark.SparkConf conf) {
     boolean kryo = conf.get("spark.serializer", "").equals("org.apache.spark.serializer.KryoSerializer");
-    if (!kryo || !conf.getBoolean("spark.kryo.registrationRequired", false)) {
+    if (!kryo) {
+      for (String c : TRAINER_BROADCASTS) {
+        if (!javaSerializable(c)) {
+          throw new IllegalStateException("the sparse trainer broadcasts " + c + ", which only Kryo can serialize: start "
+              + "the session with --conf spark.serializer=org.apache.spark.serializer.KryoSerializer --conf "
+              + "spark.kryo.registrator=" + SparseMLKryoRegistrator.class.getName());
+        }
+      }
+      return;
+    }
+    if (!conf.getBoolean("spark.kryo.registrationRequired", false)) {
       return;
     }
     for (String name : conf.get("spark.kryo.registrator", "").split(",")) {

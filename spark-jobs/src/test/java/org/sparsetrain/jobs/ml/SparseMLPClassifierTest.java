@@ -185,6 +185,20 @@ class SparseMLPClassifierTest {
       assertArrayEquals(m1.masks().get(l).colIdx(), m2.masks().get(l).colIdx());
     }
 
+    // a model saved alone loads alone; a format version this build does not know is refused by name
+    String single = dir.resolve("model").toString();
+    m1.write().overwrite().save(single);
+    assertEquals(m1.predictRaw(Vectors.dense(new double[] {0, 1, 0, 0, 1, 0})),
+        SparseMLPClassificationModel.load(single).predictRaw(Vectors.dense(new double[] {0, 1, 0, 0, 1, 0})));
+    Path metaFile;
+    try (var s = Files.list(dir.resolve("model/metadata"))) {
+      metaFile = s.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
+    }
+    Files.writeString(metaFile, Files.readString(metaFile).replace("\"formatVersion\":1", "\"formatVersion\":99"));
+    Files.deleteIfExists(metaFile.resolveSibling("." + metaFile.getFileName() + ".crc")); // hand-edited: no checksum
+    var v = assertThrows(IllegalArgumentException.class, () -> SparseMLPClassificationModel.load(single));
+    assertTrue(v.getMessage().contains("format version 99"), v.getMessage());
+
     // the estimator alone persists its params too
     String est = dir.resolve("estimator").toString();
     clf.write().overwrite().save(est);
@@ -253,6 +267,22 @@ class SparseMLPClassifierTest {
     SparseMLPClassifier.checkKryo(conf); // one of a list is enough
     conf.set("spark.kryo.registrationRequired", "false").set("spark.kryo.registrator", "");
     SparseMLPClassifier.checkKryo(conf); // nothing required: nothing to configure
+    conf.set("spark.serializer", "org.apache.spark.serializer.JavaSerializer");
+    boolean javaOk = java.io.Serializable.class.isAssignableFrom(org.sparsetrain.training.nn.Network.class)
+        && isJavaSerializable("org.sparsetrain.training.spark.ModelStructure")
+        && isJavaSerializable("org.sparsetrain.training.spark.ModelValues");
+    if (!javaOk) { // the trainer's broadcasts are Kryo-only: say so instead of failing inside a broadcast
+      var j = assertThrows(IllegalStateException.class, () -> SparseMLPClassifier.checkKryo(conf));
+      assertTrue(j.getMessage().contains("spark.serializer=org.apache.spark.serializer.KryoSerializer"), j.getMessage());
+    }
+  }
+
+  static boolean isJavaSerializable(String name) {
+    try {
+      return java.io.Serializable.class.isAssignableFrom(Class.forName(name));
+    } catch (ClassNotFoundException e) {
+      return true;
+    }
   }
 
   /** The README's spark-shell lines (src/test/resources/spark-shell-demo.scala), call for call, in Java. */
