@@ -58,7 +58,7 @@ public final class SparseMLPClassificationModel
   public static final int FORMAT_VERSION = 1;
 
   private String uid;
-  private Set params;
+  private ParamSet params;
   private final Weights weights;
   private transient volatile Network network;
   private transient volatile ThreadLocal<Network.Workspace> workspaces;
@@ -133,7 +133,7 @@ public final class SparseMLPClassificationModel
   private SparseMLPClassificationModel(Uids.Staged staged, Weights weights) {
     super();
     uid();
-    this.params = new Set(this);
+    this.params = new ParamSet(this);
     params.setDefaults(this);
     this.weights = weights;
   }
@@ -152,7 +152,7 @@ public final class SparseMLPClassificationModel
   }
 
   @Override
-  public Set paramSet() {
+  public ParamSet paramSet() {
     if (params == null) { // only while the Scala super constructors run
       throw new IllegalStateException("params are not created yet");
     }
@@ -235,8 +235,9 @@ public final class SparseMLPClassificationModel
     if (n == null) {
       synchronized (this) {
         if (network == null) {
-          network = weights.build();
-          workspaces = ThreadLocal.withInitial(() -> network.workspace(1));
+          Network built = weights.build();
+          workspaces = ThreadLocal.withInitial(() -> built.workspace(1));
+          network = built; // published last: a thread that sees it also sees the workspaces
         }
         n = network;
       }

@@ -69,7 +69,7 @@ public final class SparseMLPClassifier
   private static final Logger LOG = LoggerFactory.getLogger(SparseMLPClassifier.class);
 
   private String uid;
-  private Set params;
+  private ParamSet params;
 
   public SparseMLPClassifier() {
     this(Uids.stage(null, "sparseMLP"));
@@ -83,7 +83,7 @@ public final class SparseMLPClassifier
   private SparseMLPClassifier(Uids.Staged staged) {
     super();
     uid();
-    this.params = new Set(this);
+    this.params = new ParamSet(this);
     params.setDefaults(this);
   }
 
@@ -96,7 +96,7 @@ public final class SparseMLPClassifier
   }
 
   @Override
-  public Set paramSet() {
+  public ParamSet paramSet() {
     if (params == null) {
       throw new IllegalStateException("params are not created yet");
     }

@@ -18,15 +18,15 @@ import scala.runtime.AbstractFunction1;
  * ML's {@code ParamPair} validates), names that depend on registries (the sparsity method) and
  * combinations fail at {@code fit}, before any Spark job.
  *
- * <p>Java classes cannot mix in Scala traits, so the params live in a {@link Set} created by each
+ * <p>Java classes cannot mix in Scala traits, so the params live in a {@link ParamSet} created by each
  * stage and this interface exposes them as the public no-argument methods Spark ML discovers by
  * reflection ({@code Params.params}).
  */
 public interface SparseMLPParams extends Params {
   /** The stage's param objects. */
-  Set paramSet();
+  ParamSet paramSet();
 
-  /** Hidden layer sizes (see {@link Set#layers}). */
+  /** Hidden layer sizes (see {@link ParamSet#layers}). */
   default IntArrayParam layers() { return paramSet().layers; }
   default Param<String> activation() { return paramSet().activation; }
   default DoubleParam sparsity() { return paramSet().sparsity; }
@@ -64,7 +64,7 @@ public interface SparseMLPParams extends Params {
   default String getCheckpointDir() { return isDefined(checkpointDir()) ? getOrDefault(checkpointDir()) : null; }
 
   /** The param objects of one stage, created with the stage as parent, with their defaults set on it. */
-  final class Set implements Serializable {
+  final class ParamSet implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /**
@@ -89,7 +89,7 @@ public interface SparseMLPParams extends Params {
     public final LongParam seed;
     public final Param<String> checkpointDir;
 
-    Set(Params parent) {
+    ParamSet(Params parent) {
       layers = new IntArrayParam(parent, "layers", "hidden layer sizes, each > 0 (input size from the features, "
           + "output size from the number of classes; [] is softmax regression)", new AllPositive());
       activation = new Param<>(parent, "activation", "hidden activation: relu, tanh, sigmoid",
