@@ -135,17 +135,18 @@ public final class SparseMLPClassifier
     return super.transformSchema(schema);
   }
 
-  /** Checks names and combinations the per-param validators cannot; no Spark job. */
+  /**
+   * Checks names and combinations the per-param validators cannot (the method against the
+   * registry, the method's own constraints, the plan); runs no Spark job.
+   */
   void checkParams() {
-    sparsityConfig();
     try {
-      SparsityMethods.create(sparsityConfig(), 1000);
+      SparsityMethod method = SparsityMethods.create(sparsityConfig(), 1000);
+      new TrainingPlan(getEpochs(), getBatchSize(), getSeed(), optimizerOf(), getLearningRate(), getLrSchedule(), 0, method);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(uid() + ": " + e.getMessage(), e);
+      throw e.getMessage() != null && e.getMessage().startsWith(uid() + ": ") ? e
+          : new IllegalArgumentException(uid() + ": " + e.getMessage(), e);
     }
-    optimizerOf();
-    new TrainingPlan(getEpochs(), getBatchSize(), getSeed(), optimizerOf(), getLearningRate(), getLrSchedule(), 0,
-        SparsityMethods.create(sparsityConfig(), 1000));
   }
 
   private SparsityConfig sparsityConfig() {
