@@ -18,6 +18,8 @@ import org.sparsetrain.jobs.output.ConsoleProgress;
 import org.sparsetrain.jobs.output.MetricsLog;
 import org.sparsetrain.jobs.output.RunOutput;
 import org.sparsetrain.jobs.report.RunReport;
+import org.sparsetrain.pruning.imp.ImpMethod;
+import org.sparsetrain.pruning.imp.ImpRunner;
 import org.sparsetrain.jobs.engine.Engine;
 import org.sparsetrain.jobs.engine.Engines;
 import org.sparsetrain.training.ModelSpec;
@@ -126,12 +128,17 @@ public final class TrainJob {
     console.printf(Locale.ROOT, "sparsetrain train: %s, method %s, target sparsity %.3f (%s), %d training rows, %d epochs x %d steps, %s, out %s%n",
         spec, plan.method().name(), cfg.getDouble("sparsity.target"), cfg.getString("sparsity.distribution"),
         engine.trainRows(), plan.epochs(), spe, engine.describe(), output.dir());
-    TrainingListener listener = TrainingListener.all(
-        new ConsoleProgress(console, total, plan.epochs(), plan.batchSize(), cfg.getDouble("output.progress_every_seconds")),
-        new MetricsLog(output, 50, metricsSoFar),
-        new CheckpointPolicy(store, configText, cfg.getLong("checkpoint.every_steps"), cfg.getBool("checkpoint.every_epoch"),
-            spe, state.step(), console));
-    TrainResult result = engine.train(spec, plan, state, listener);
+    ConsoleProgress progress =
+        new ConsoleProgress(console, total, plan.epochs(), plan.batchSize(), cfg.getDouble("output.progress_every_seconds"));
+    MetricsLog metrics = new MetricsLog(output, 50, metricsSoFar);
+    TrainResult result;
+    if (plan.method() instanceof ImpMethod imp) {
+      result = trainImp(imp, spec, plan, engine, TrainingListener.all(progress, metrics), console);
+    } else {
+      result = engine.train(spec, plan, state, TrainingListener.all(progress, metrics,
+          new CheckpointPolicy(store, configText, cfg.getLong("checkpoint.every_steps"), cfg.getBool("checkpoint.every_epoch"),
+              spe, state.step(), console)));
+    }
     ObjectNode summary = summary(cfg, plan, result);
     output.write(RunOutput.SUMMARY, JSON.writeValueAsString(summary));
     if (cfg.getBool("output.report")) {
@@ -141,6 +148,24 @@ public final class TrainJob {
         result.test().accuracy(), summary.get("global_density").asDouble(), result.steps(), result.wallSeconds(),
         result.fingerprint().substring(0, 16));
     return summary;
+  }
+
+  /**
+   * Iterative magnitude pruning: the dense phase and {@code imp_phases} prune → rewind → retrain
+   * phases, each trained by the engine. Phases restart from their beginning, so IMP runs write no
+   * step checkpoints; each phase's result is printed.
+   */
+  private static TrainResult trainImp(ImpMethod imp, ModelSpec spec, TrainingPlan plan, Engine engine,
+                                      TrainingListener listener, PrintStream console) {
+    console.println("IMP: " + (imp.plan().phases() + 1) + " phases (dense, then " + imp.plan().phases()
+        + " prune-rewind-retrain) of " + imp.plan().phaseSteps() + " steps; no step checkpoints");
+    TrainResult[] last = new TrainResult[1];
+    ImpRunner.run(imp, spec, plan, s -> engine.train(spec, plan.withMethod(s.method()), s, listener), (p, net, r) -> {
+      console.printf(Locale.ROOT, "IMP phase %d: test accuracy %.4f at global density %.4f%n", p, r.test().accuracy(),
+          net.nnz() / (double) net.denseWeights());
+      last[0] = r;
+    });
+    return last[0];
   }
 
   static RetentionPolicy retention(JobConfig cfg) {

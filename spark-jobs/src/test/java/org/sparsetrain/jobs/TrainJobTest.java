@@ -165,4 +165,15 @@ class TrainJobTest {
     assertEquals(0, r.code());
     assertTrue(r.out().contains("--config") && r.out().contains("--set") && r.out().contains("--out"), r.out());
   }
+
+  @Test
+  void impRunsItsPhasesToTheTargetDensity() throws IOException {
+    Path out = dir.resolve("imp");
+    Result r = run(train(out, "sparsity.method=imp", "sparsity.target=0.75", "sparsity.imp_phases=2", "training.epochs=1"));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("IMP phase 2: test accuracy"), r.out());
+    JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+    assertEquals(0.25, s.get("global_density").asDouble(), 1.0 / (32 * 24 + 24 * 4));
+    assertTrue(s.get("test_accuracy").asDouble() > 0.4, s.toString());
+  }
 }
