@@ -32,7 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.sparsetrain.testing.S3ProxyServer;
-import org.sparsetrain.training.spark.SparsetrainKryoRegistrator;
+import org.sparsetrain.jobs.ml.SparseMLKryoRegistrator;
 
 /**
  * The train job on Spark with its output directory on a real HDFS (MiniDFSCluster in this JVM)
@@ -59,7 +59,7 @@ class RemoteStorageTrainJobTest {
         .config("spark.ui.enabled", "false")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", SparsetrainKryoRegistrator.class.getName());
+        .config("spark.kryo.registrator", SparseMLKryoRegistrator.class.getName());
     s3.s3aSettings().forEach((k, v) -> b.config("spark.hadoop." + k, v));
     spark = b.getOrCreate();
     captureLogs();

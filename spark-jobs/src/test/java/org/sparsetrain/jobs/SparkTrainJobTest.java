@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparsetrain.training.spark.SparsetrainKryoRegistrator;
+import org.sparsetrain.jobs.ml.SparseMLKryoRegistrator;
 
 /**
  * The train job on Spark, inside a session that already exists (as in spark-shell or a notebook):
@@ -36,7 +36,7 @@ class SparkTrainJobTest {
         .config("spark.ui.enabled", "false")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", SparsetrainKryoRegistrator.class.getName())
+        .config("spark.kryo.registrator", SparseMLKryoRegistrator.class.getName())
         .getOrCreate();
   }
 

@@ -12,7 +12,7 @@ import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.spark.SparkTrainer;
 import org.sparsetrain.training.spark.SparkTrainerOptions;
-import org.sparsetrain.training.spark.SparsetrainKryoRegistrator;
+import org.sparsetrain.jobs.ml.SparseMLKryoRegistrator;
 import org.sparsetrain.training.spark.sharded.ShardedOptions;
 import org.sparsetrain.training.spark.sharded.ShardedSparkTrainer;
 
@@ -42,6 +42,14 @@ public final class SparkEngine implements Engine {
 
   /** The active session, or a new one on {@code master} (default: spark-submit's, else local[*]). */
   public static SparkSession session(String master, String appName) {
+    return session(master, appName, java.util.Map.of());
+  }
+
+  /**
+   * The active session as it is, or a new one on {@code master} with Kryo, our registrator and
+   * {@code defaults} (each only where spark-submit did not set the key).
+   */
+  public static SparkSession session(String master, String appName, java.util.Map<String, String> defaults) {
     var active = SparkSession.getActiveSession();
     if (active.isDefined()) {
       return active.get();
@@ -58,11 +66,16 @@ public final class SparkEngine implements Engine {
     }
     if (System.getProperty("spark.serializer") == null) {
       b.config("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-      b.config("spark.kryo.registrator", SparsetrainKryoRegistrator.class.getName());
+      b.config("spark.kryo.registrator", SparseMLKryoRegistrator.class.getName());
     }
     if (System.getProperty("spark.ui.showConsoleProgress") == null) {
       b.config("spark.ui.showConsoleProgress", "false");
     }
+    defaults.forEach((k, v) -> {
+      if (System.getProperty(k) == null) {
+        b.config(k, v);
+      }
+    });
     return b.getOrCreate();
   }
 

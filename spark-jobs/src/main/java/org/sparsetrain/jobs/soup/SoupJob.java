@@ -35,7 +35,6 @@ import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.nn.SparseLinear;
 import org.sparsetrain.training.spark.SparkTrainerOptions;
-import org.sparsetrain.training.spark.SparsetrainKryoRegistrator;
 import org.sparsetrain.training.sparsity.MaskApplier;
 
 /**
@@ -141,26 +140,7 @@ public final class SoupJob {
 
   /** A session with the FAIR scheduler when this job starts it; an existing session is used as it is. */
   static SparkSession session(String master) {
-    if (SparkEngine.sessionExists()) {
-      return SparkEngine.session(master, "sparsetrain-soup");
-    }
-    SparkSession.Builder b = SparkSession.builder().appName("sparsetrain-soup");
-    if (master != null) {
-      b.master(master);
-    } else if (System.getProperty("spark.master") == null) {
-      b.master("local[*]");
-    }
-    if (System.getProperty("spark.scheduler.mode") == null) {
-      b.config("spark.scheduler.mode", "FAIR");
-    }
-    if (System.getProperty("spark.serializer") == null) {
-      b.config("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-      b.config("spark.kryo.registrator", SparsetrainKryoRegistrator.class.getName());
-    }
-    if (System.getProperty("spark.ui.showConsoleProgress") == null) {
-      b.config("spark.ui.showConsoleProgress", "false");
-    }
-    return b.getOrCreate();
+    return SparkEngine.session(master, "sparsetrain-soup", java.util.Map.of("spark.scheduler.mode", "FAIR"));
   }
 
   private static ObjectNode runPhases(JobConfig cfg, Settings set, ModelSpec spec, SoupData.Split split, DataBlock test,
