@@ -76,17 +76,9 @@ public final class TestContext implements MaskUpdateContext {
       int r1 = Math.min(layer.outFeatures(), r0 + blockRows);
       long[] pos = new long[(r1 - r0) * in];
       float[] g = new float[pos.length];
-      int n = 0;
-      for (int r = r0; r < r1; r++) {
-        int k = rp[r];
-        for (int c = 0; c < in; c++) {
-          if (k < rp[r + 1] && ci[k] == c) {
-            k++;
-            continue;
-          }
-          pos[n] = (long) r * in + c;
-          g[n++] = dense[l][r * in + c];
-        }
+      int n = SparseLinear.inactivePositions(rp, ci, in, r0, r1, pos);
+      for (int i = 0; i < n; i++) {
+        g[i] = dense[l][(int) pos[i]];
       }
       v.visit(Arrays.copyOf(pos, n), Arrays.copyOf(g, n), n);
     }

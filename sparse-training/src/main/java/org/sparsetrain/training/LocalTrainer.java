@@ -7,6 +7,7 @@ import org.sparsetrain.training.nn.BatchStats;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.nn.ParameterLayout;
+import org.sparsetrain.training.nn.SparseLinear;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
 
@@ -110,17 +111,9 @@ public final class LocalTrainer {
     for (int r0 = 0; r0 < out; r0 += blockRows) {
       int r1 = Math.min(out, r0 + blockRows);
       Layer.denseGradientRows(ws.input(l), ws.delta(l), ws.batch(), in, r0, r1, dense);
-      int n = 0;
-      for (int r = r0; r < r1; r++) {
-        int k = rp[r];
-        for (int c = 0; c < in; c++) {
-          if (k < rp[r + 1] && ci[k] == c) {
-            k++;
-            continue;
-          }
-          pos[n] = (long) r * in + c;
-          g[n++] = dense[(r - r0) * in + c];
-        }
+      int n = SparseLinear.inactivePositions(rp, ci, in, r0, r1, pos);
+      for (int i = 0; i < n; i++) {
+        g[i] = dense[(int) (pos[i] - (long) r0 * in)];
       }
       v.visit(Arrays.copyOf(pos, n), Arrays.copyOf(g, n), n);
     }

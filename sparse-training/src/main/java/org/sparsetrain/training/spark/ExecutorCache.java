@@ -11,9 +11,10 @@ import org.sparsetrain.training.nn.ParameterLayout;
  * so a task only copies the step's values in instead of rebuilding and re-validating the CSR
  * structure every step. Each concurrently running task borrows its own replica. Entries of other
  * versions of a run are replaced; at most {@link #MAX_RUNS} runs are kept (least recently used go).
- * Holds nothing Spark cannot rebuild: a lost executor just builds again.
+ * Holds nothing Spark cannot rebuild: a lost executor just builds again. Used by the driver-mode
+ * and the sharded trainers' tasks.
  */
-final class ExecutorCache {
+public final class ExecutorCache {
   private ExecutorCache() {}
 
   static final int MAX_RUNS = 8;
@@ -31,16 +32,16 @@ final class ExecutorCache {
   }
 
   /** A network of one structure plus the scratch arrays of one task. */
-  static final class Replica {
-    final Network net;
-    final ParameterLayout layout;
-    final Network.Workspace ws;
-    final int capacity;
-    final float[] grad;
-    final float[] x;
-    final float[] tmp;
-    final int[] y;
-    final int[] rows;
+  public static final class Replica {
+    public final Network net;
+    public final ParameterLayout layout;
+    public final Network.Workspace ws;
+    public final int capacity;
+    public final float[] grad;
+    public final float[] x;
+    public final float[] tmp;
+    public final int[] y;
+    public final int[] rows;
 
     Replica(Network net, int capacity) {
       this.net = net;
@@ -55,7 +56,7 @@ final class ExecutorCache {
     }
   }
 
-  static Replica borrow(String runId, ModelStructure s, int capacity) {
+  public static Replica borrow(String runId, ModelStructure s, int capacity) {
     Entry e = RUNS.compute(runId, (k, old) -> old != null && old.version >= s.version ? old : new Entry(s.version));
     e.lastUse = System.nanoTime();
     if (e.version == s.version) {
@@ -70,7 +71,7 @@ final class ExecutorCache {
     return new Replica(s.build(), capacity);
   }
 
-  static void giveBack(String runId, long version, Replica r) {
+  public static void giveBack(String runId, long version, Replica r) {
     Entry e = RUNS.get(runId);
     if (e != null && e.version == version) {
       e.pool.offer(r);
@@ -78,7 +79,7 @@ final class ExecutorCache {
   }
 
   /** Drops what this JVM holds for a run (the driver calls it at the end; in local mode that frees everything). */
-  static void forget(String runId) {
+  public static void forget(String runId) {
     RUNS.remove(runId);
   }
 

@@ -5,15 +5,9 @@ final class Parts {
   private Parts() {}
 
   /** A fixed-point gradient sum (a step's gradient, or one row block of inactive-position gradients) and batch statistics. */
-  static final class Gradient implements java.io.Serializable {
+  static final class Gradient extends BatchTotals {
     private static final long serialVersionUID = 1L;
     long[] acc;
-    double lossSum;
-    long correct;
-    long count;
-    long computeNanos;
-    int tasks;
-    boolean bad;
 
     Gradient() {}
 
@@ -31,11 +25,7 @@ final class Parts {
         return o;
       }
       bad |= o.bad | !FixedPoint.addInto(o.acc, acc);
-      lossSum += o.lossSum;
-      correct += o.correct;
-      count += o.count;
-      computeNanos += o.computeNanos;
-      tasks += o.tasks;
+      addTotals(o);
       return this;
     }
   }
@@ -55,19 +45,12 @@ final class Parts {
     long computeNanos;
   }
 
-  /** Loss and accuracy over test blocks. */
-  static final class Eval implements java.io.Serializable {
+  /** Loss and accuracy over test blocks (tasks and bad stay unused). */
+  static final class Eval extends BatchTotals {
     private static final long serialVersionUID = 1L;
-    double lossSum;
-    long correct;
-    long count;
-    long computeNanos;
 
     Eval merge(Eval o) {
-      lossSum += o.lossSum;
-      correct += o.correct;
-      count += o.count;
-      computeNanos += o.computeNanos;
+      addTotals(o);
       return this;
     }
   }

@@ -1,7 +1,6 @@
 package org.sparsetrain.training.spark;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -27,6 +26,7 @@ import org.sparsetrain.training.nn.BatchStats;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.nn.ParameterLayout;
+import org.sparsetrain.training.nn.SparseLinear;
 import org.sparsetrain.training.optim.OptimizerState;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
@@ -103,37 +103,19 @@ public final class SparkTrainer {
    * every epoch. Validates everything before the first step.
    */
   public TrainResult train(JavaRDD<DataBlock> train, JavaRDD<DataBlock> test, TrainingListener listener) {
-    long n = checkTrain(train);
-    checkTest(test);
-    Network net = spec.build(plan.method(), plan.seed());
-    BatchSampler sampler = new BatchSampler(n, plan.batchSize(), plan.seed());
-    long total = sampler.stepsPerEpoch() * plan.epochs();
-    TrainingState state = new TrainingState(net, OptimizerState.create(plan.optimizer(), net), plan.method(),
-        plan.learningRate(total), plan.seed(), total, 0, 0);
+    long n = TrainingData.checkTrain(train, spec, plan);
+    TrainingData.checkTest(test, spec);
+    TrainingState state = TrainingState.fresh(spec, plan, n);
     return run(state, train, n, test, listener);
   }
 
   /** Trains from {@code state} (fresh or restored from a checkpoint) to the end of the plan. */
   public TrainResult continueTraining(TrainingState state, JavaRDD<DataBlock> train, JavaRDD<DataBlock> test,
                                       TrainingListener listener) {
-    Objects.requireNonNull(state, "state");
-    if (!Arrays.equals(state.network().sizes(), spec.sizes())) {
-      throw new IllegalArgumentException("the state's network has layers " + Arrays.toString(state.network().sizes())
-          + " but model.layers is " + Arrays.toString(spec.sizes()));
-    }
-    long n = checkTrain(train);
-    checkTest(test);
+    TrainingData.checkState(state, spec);
+    long n = TrainingData.checkTrain(train, spec, plan);
+    TrainingData.checkTest(test, spec);
     return run(state, train, n, test, listener);
-  }
-
-  private long checkTrain(JavaRDD<DataBlock> train) {
-    Objects.requireNonNull(train, "training data");
-    return TrainingData.check(TrainingData.summarise(train), "training", spec.inputs(), spec.classes(), true, plan.batchSize());
-  }
-
-  private void checkTest(JavaRDD<DataBlock> test) {
-    Objects.requireNonNull(test, "test data");
-    TrainingData.check(TrainingData.summarise(test), "test", spec.inputs(), spec.classes(), false, 0);
   }
 
   private TrainResult run(TrainingState initial, JavaRDD<DataBlock> train, long n, JavaRDD<DataBlock> test,
@@ -299,17 +281,7 @@ public final class SparkTrainer {
       for (int r0 = 0; r0 < out; r0 += blockRows) {
         int r1 = Math.min(out, r0 + blockRows);
         long[] pos = new long[(r1 - r0) * in - (rp[r1] - rp[r0])];
-        int n = 0;
-        for (int r = r0; r < r1; r++) {
-          int k = rp[r];
-          for (int c = 0; c < in; c++) {
-            if (k < rp[r + 1] && ci[k] == c) {
-              k++;
-              continue;
-            }
-            pos[n++] = (long) r * in + c;
-          }
-        }
+        int n = SparseLinear.inactivePositions(rp, ci, in, r0, r1, pos);
         if (n == 0) {
           v.visit(pos, new float[0], 0);
           continue;

@@ -1,16 +1,21 @@
 package org.sparsetrain.training.spark;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.sparsetrain.training.ModelSpec;
+import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.data.DataBlock;
 import scala.Tuple2;
 
@@ -131,6 +136,30 @@ public final class TrainingData {
   public static long validate(JavaRDD<DataBlock> rdd, String what, int features, int classes, boolean training,
                               int batchSize) {
     return check(summarise(rdd), what, features, classes, training, batchSize);
+  }
+
+  /**
+   * Checks the training data of a run of {@code spec} under {@code plan} (null is refused) and
+   * returns the number of rows n.
+   */
+  public static long checkTrain(JavaRDD<DataBlock> train, ModelSpec spec, TrainingPlan plan) {
+    Objects.requireNonNull(train, "training data");
+    return validate(train, "training", spec.inputs(), spec.classes(), true, plan.batchSize());
+  }
+
+  /** Checks the test data of a run of {@code spec} (null is refused). */
+  public static void checkTest(JavaRDD<DataBlock> test, ModelSpec spec) {
+    Objects.requireNonNull(test, "test data");
+    validate(test, "test", spec.inputs(), spec.classes(), false, 0);
+  }
+
+  /** Refuses a null state or one whose network's layer sizes are not {@code spec}'s. */
+  public static void checkState(TrainingState state, ModelSpec spec) {
+    Objects.requireNonNull(state, "state");
+    if (!Arrays.equals(state.network().sizes(), spec.sizes())) {
+      throw new IllegalArgumentException("the state's network has layers " + Arrays.toString(state.network().sizes())
+          + " but model.layers is " + Arrays.toString(spec.sizes()));
+    }
   }
 
   /** The V fixed virtual shards of the training rows over {@code partitions} partitions (not cached). */

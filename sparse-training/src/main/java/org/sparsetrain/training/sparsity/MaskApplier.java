@@ -59,7 +59,12 @@ public final class MaskApplier {
     }
   }
 
-  private static void sortTogether(long[] keys, float[] vals) {
+  /** Sorts {@code keys} ascending and moves {@code vals} (same length, or null) along with them. */
+  public static void sortTogether(long[] keys, float[] vals) {
+    if (vals == null) {
+      Arrays.sort(keys);
+      return;
+    }
     Integer[] idx = new Integer[keys.length];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;

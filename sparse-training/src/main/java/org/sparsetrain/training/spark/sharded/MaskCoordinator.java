@@ -11,8 +11,10 @@ import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.nn.ParameterLayout;
 import org.sparsetrain.training.nn.StructureChange;
 import org.sparsetrain.training.optim.OptimizerState;
+import org.sparsetrain.training.spark.ModelStructure;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.LayerChange;
+import org.sparsetrain.training.sparsity.MaskApplier;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
 import org.sparsetrain.training.sparsity.SparsityMethod;
@@ -57,7 +59,7 @@ final class MaskCoordinator {
     int[] moreDrops;
     int[] moreGrows;
     Map<Integer, ShardMessages.ShardEdit> edits = new HashMap<>();
-    ShardedStructure next;
+    ModelStructure next;
     double[] churn;
     long editBytes;
 
@@ -68,7 +70,7 @@ final class MaskCoordinator {
 
   private MaskCoordinator() {}
 
-  static Outcome decide(SparsityMethod method, long t, ShardedStructure s, int shards, int[][] bounds,
+  static Outcome decide(SparsityMethod method, long t, ModelStructure s, int shards, int[][] bounds,
                         List<ShardMessages.ShardSummary> summaries, int[] k, int[] m, long seed, long totalSteps,
                         float lr) {
     int layers = s.layers();
@@ -160,13 +162,8 @@ final class MaskCoordinator {
       out.moreGrows = moreM;
       return out;
     }
-    ShardedStructure next = new ShardedStructure();
-    next.version = s.version + 1;
-    next.sizes = s.sizes;
-    next.activation = s.activation;
-    next.loss = s.loss;
-    next.rowPtr = s.rowPtr.clone();
-    next.colIdx = s.colIdx.clone();
+    int[][] nextRowPtr = s.rowPtrs();
+    int[][] nextColIdx = s.colIdxs();
     out.churn = new double[layers];
     for (int l = 0; l < layers; l++) {
       LayerChange c = d.layer(l);
@@ -176,12 +173,12 @@ final class MaskCoordinator {
       Layer layer = view.layer(l);
       int before = layer.nnz();
       StructureChange ch = StructureChange.compute(layer, c.drop(), c.grow());
-      next.rowPtr[l] = ch.rowPtr();
-      next.colIdx[l] = ch.colIdx();
+      nextRowPtr[l] = ch.rowPtr();
+      nextColIdx[l] = ch.colIdx();
       out.churn[l] = before == 0 ? 0 : (ch.dropped() + ch.added()) / (double) before;
       long[] grow = c.grow().clone();
       float[] gv = c.growValues() == null ? null : c.growValues().clone();
-      sortTogether(grow, gv);
+      MaskApplier.sortTogether(grow, gv);
       int[] drop = c.drop().clone();
       Arrays.sort(drop);
       int in = s.in(l);
@@ -211,12 +208,12 @@ final class MaskCoordinator {
         out.editBytes += e.bytes();
       }
     }
-    out.next = next;
+    out.next = s.with(s.version() + 1, nextRowPtr, nextColIdx);
     return out;
   }
 
   /** Drops must be the |drop| smallest candidates by (|w|, index); returns true if a shard must send more. */
-  private static boolean checkDrops(SparsityMethod method, int l, int[] drop, ShardedStructure s, int shards,
+  private static boolean checkDrops(SparsityMethod method, int l, int[] drop, ModelStructure s, int shards,
                                     int[][] bounds, ShardMessages.ShardSummary[] byKey, int[] k, int[] moreK) {
     List<long[]> cands = new ArrayList<>();   // {|w| bits, global index, shard}
     for (int j = 0; j < shards; j++) {
@@ -264,7 +261,7 @@ final class MaskCoordinator {
   }
 
   /** Grown streamed candidates must rank first by (|g| desc, position); returns true if a shard must stream more. */
-  private static boolean checkGrowth(SparsityMethod method, int l, long[] grow, ShardedStructure s, int shards,
+  private static boolean checkGrowth(SparsityMethod method, int l, long[] grow, ModelStructure s, int shards,
                                      int[][] bounds, ShardMessages.ShardSummary[] byKey, int[] m, int[] moreM) {
     long[] sorted = grow.clone();
     Arrays.sort(sorted);
@@ -321,7 +318,7 @@ final class MaskCoordinator {
     return true;
   }
 
-  private static int shardOfIndex(ShardedStructure s, int l, int[] b, int idx) {
+  private static int shardOfIndex(ModelStructure s, int l, int[] b, int idx) {
     int j = 0;
     while (j + 1 < b.length - 1 && s.rowStart(l, b[j + 1]) <= idx) {
       j++;
@@ -355,25 +352,5 @@ final class MaskCoordinator {
       }
     }
     return lo;
-  }
-
-  private static void sortTogether(long[] keys, float[] vals) {
-    if (vals == null) {
-      Arrays.sort(keys);
-      return;
-    }
-    Integer[] idx = new Integer[keys.length];
-    for (int i = 0; i < idx.length; i++) {
-      idx[i] = i;
-    }
-    Arrays.sort(idx, (a, b) -> Long.compare(keys[a], keys[b]));
-    long[] k2 = new long[keys.length];
-    float[] v2 = new float[vals.length];
-    for (int i = 0; i < idx.length; i++) {
-      k2[i] = keys[idx[i]];
-      v2[i] = vals[idx[i]];
-    }
-    System.arraycopy(k2, 0, keys, 0, keys.length);
-    System.arraycopy(v2, 0, vals, 0, vals.length);
   }
 }

@@ -1,5 +1,6 @@
 package org.sparsetrain.training.spark.sharded;
 
+import org.sparsetrain.training.spark.BatchTotals;
 import org.sparsetrain.training.spark.FixedPoint;
 
 /** What the sharded trainer moves between tasks and to the driver (all Kryo-registered, plain fields). */
@@ -22,44 +23,28 @@ final class ShardMessages {
    * One data partition's fixed-point gradient of one shard's slice (weights then biases), and at
    * gradient-growth steps of its inactive positions; shard key 0 also carries the batch statistics.
    */
-  static final class GradSlice implements java.io.Serializable {
+  static final class GradSlice extends BatchTotals {
     private static final long serialVersionUID = 1L;
     long[] acc;
     long[] inactive;
-    double lossSum;
-    long correct;
-    long count;
-    long computeNanos;
-    int tasks;
-    boolean bad;
 
     GradSlice merge(GradSlice o) {
       bad |= o.bad | !FixedPoint.addInto(o.acc, acc);
       if (inactive != null && o.inactive != null) {
         bad |= !FixedPoint.addInto(o.inactive, inactive);
       }
-      lossSum += o.lossSum;
-      correct += o.correct;
-      count += o.count;
-      computeNanos += o.computeNanos;
-      tasks += o.tasks;
+      addTotals(o);
       return this;
     }
   }
 
   /** What the driver learns about one shard after a step: statistics and mask candidates. */
-  static final class ShardSummary implements java.io.Serializable {
+  static final class ShardSummary extends BatchTotals {
     private static final long serialVersionUID = 1L;
     int key;
     int layer;
     int nnz;
     long inactive;
-    double lossSum;
-    long correct;
-    long count;
-    long computeNanos;
-    int tasks;
-    boolean bad;
     int[] dropIdx;
     float[] dropVal;
     float[] dropGrad;

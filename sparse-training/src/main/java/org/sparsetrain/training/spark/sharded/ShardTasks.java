@@ -4,9 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction2;
 import org.apache.spark.broadcast.Broadcast;
@@ -15,9 +12,9 @@ import org.sparsetrain.training.data.BatchSampler;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.BatchStats;
 import org.sparsetrain.training.nn.Layer;
-import org.sparsetrain.training.nn.Network;
-import org.sparsetrain.training.nn.ParameterLayout;
+import org.sparsetrain.training.spark.ExecutorCache;
 import org.sparsetrain.training.spark.FixedPoint;
+import org.sparsetrain.training.spark.ModelStructure;
 import scala.Tuple2;
 
 /**
@@ -36,80 +33,21 @@ final class ShardTasks {
     }
   }
 
-  /** Per executor JVM: networks of one (run, mask version) with scratch arrays, one per running task. */
-  static final class Replicas {
-    private Replicas() {}
-
-    private static final Map<String, Entry> RUNS = new ConcurrentHashMap<>();
-
-    private record Entry(long version, ConcurrentLinkedQueue<Replica> pool) {}
-
-    static Replica borrow(String runId, ShardedStructure s, int capacity) {
-      Entry e = RUNS.compute(runId, (k, old) -> old != null && old.version >= s.version ? old
-          : new Entry(s.version, new ConcurrentLinkedQueue<>()));
-      if (e.version == s.version) {
-        Replica r;
-        while ((r = e.pool.poll()) != null) {
-          if (r.capacity >= capacity) {
-            return r;
-          }
-        }
+  /** Loads every shard's values; checks that all L·S shards of the right version arrived. */
+  static void load(ExecutorCache.Replica r, Iterator<ShardMessages.ValuesPiece> pieces, ModelStructure s, int expected) {
+    int got = 0;
+    while (pieces.hasNext()) {
+      ShardMessages.ValuesPiece p = pieces.next();
+      if (p.version != s.version()) {
+        throw new IllegalStateException("shard " + p.key + " has mask version " + p.version + ", structure " + s.version());
       }
-      if (RUNS.size() > 8) {
-        RUNS.keySet().removeIf(k -> !k.equals(runId));
-      }
-      return new Replica(s.build(0f), capacity);
+      Layer layer = r.net.layer(p.layer);
+      System.arraycopy(p.values, 0, layer.values(), (int) s.rowStart(p.layer, p.r0), p.values.length);
+      System.arraycopy(p.bias, 0, layer.bias(), p.r0, p.bias.length);
+      got++;
     }
-
-    static void giveBack(String runId, long version, Replica r) {
-      Entry e = RUNS.get(runId);
-      if (e != null && e.version == version) {
-        e.pool.offer(r);
-      }
-    }
-
-    static void forget(String runId) {
-      RUNS.remove(runId);
-    }
-  }
-
-  static final class Replica {
-    final Network net;
-    final ParameterLayout layout;
-    final Network.Workspace ws;
-    final int capacity;
-    final float[] grad;
-    final float[] x;
-    final int[] y;
-    final int[] rows;
-
-    Replica(Network net, int capacity) {
-      this.net = net;
-      this.layout = net.layout();
-      this.capacity = capacity;
-      this.ws = net.workspace(capacity);
-      this.grad = new float[layout.size()];
-      this.x = new float[net.inputs() * capacity];
-      this.y = new int[capacity];
-      this.rows = new int[capacity];
-    }
-
-    /** Loads every shard's values; checks that all L·S shards of the right version arrived. */
-    void load(Iterator<ShardMessages.ValuesPiece> pieces, ShardedStructure s, int expected) {
-      int got = 0;
-      while (pieces.hasNext()) {
-        ShardMessages.ValuesPiece p = pieces.next();
-        if (p.version != s.version) {
-          throw new IllegalStateException("shard " + p.key + " has mask version " + p.version + ", structure " + s.version);
-        }
-        Layer layer = net.layer(p.layer);
-        System.arraycopy(p.values, 0, layer.values(), (int) s.rowStart(p.layer, p.r0), p.values.length);
-        System.arraycopy(p.bias, 0, layer.bias(), p.r0, p.bias.length);
-        got++;
-      }
-      if (got != expected) {
-        throw new IllegalStateException("all-gather delivered " + got + " of " + expected + " shards");
-      }
+    if (got != expected) {
+      throw new IllegalStateException("all-gather delivered " + got + " of " + expected + " shards");
     }
   }
 
@@ -117,10 +55,10 @@ final class ShardTasks {
   abstract static class Base implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     final String runId;
-    final Broadcast<ShardedStructure> structure;
+    final Broadcast<ModelStructure> structure;
     final int shards;
 
-    Base(String runId, Broadcast<ShardedStructure> structure, int shards) {
+    Base(String runId, Broadcast<ModelStructure> structure, int shards) {
       this.runId = runId;
       this.structure = structure;
       this.shards = shards;
@@ -143,7 +81,7 @@ final class ShardTasks {
     private final int denseBlockFloats;
     private final long failOnceAtStep;
 
-    Gradient(String runId, Broadcast<ShardedStructure> structure, int shards, int[][] bounds, BatchSampler sampler,
+    Gradient(String runId, Broadcast<ModelStructure> structure, int shards, int[][] bounds, BatchSampler sampler,
              long step, boolean dense, int denseBlockFloats, long failOnceAtStep) {
       super(runId, structure, shards);
       this.bounds = bounds;
@@ -158,11 +96,11 @@ final class ShardTasks {
     public Iterator<Tuple2<Integer, ShardMessages.GradSlice>> call(Iterator<DataBlock> blocks,
                                                                    Iterator<ShardMessages.ValuesPiece> pieces) {
       long start = System.nanoTime();
-      ShardedStructure s = structure.value();
+      ModelStructure s = structure.value();
       int layers = s.layers();
-      Replica r = Replicas.borrow(runId, s, sampler.batchSize());
+      ExecutorCache.Replica r = ExecutorCache.borrow(runId, s, sampler.batchSize());
       try {
-        r.load(pieces, s, layers * shards);
+        load(r, pieces, s, layers * shards);
         long[] acc = new long[r.layout.size()];
         long[][] inactive = dense ? new long[layers * shards][] : null;
         boolean bad = false;
@@ -193,8 +131,8 @@ final class ShardTasks {
               if (buf == null || buf.length < blockRows * in) {
                 buf = new float[Math.min(s.out(l), blockRows) * in];
               }
-              int[] rp = s.rowPtr[l];
-              int[] ci = s.colIdx[l];
+              int[] rp = s.rowPtr(l);
+              int[] ci = s.colIdx(l);
               for (int j = 0; j < shards; j++) {
                 int key = l * shards + j;
                 int r0 = bounds[l][j];
@@ -257,7 +195,7 @@ final class ShardTasks {
         }
         return out.iterator();
       } finally {
-        Replicas.giveBack(runId, s.version, r);
+        ExecutorCache.giveBack(runId, s.version(), r);
       }
     }
   }
@@ -267,7 +205,7 @@ final class ShardTasks {
       implements FlatMapFunction2<Iterator<DataBlock>, Iterator<ShardMessages.ValuesPiece>, double[]> {
     private static final long serialVersionUID = 1L;
 
-    Eval(String runId, Broadcast<ShardedStructure> structure, int shards) {
+    Eval(String runId, Broadcast<ModelStructure> structure, int shards) {
       super(runId, structure, shards);
     }
 
@@ -279,10 +217,10 @@ final class ShardTasks {
       if (!blocks.hasNext()) {
         return out.iterator();
       }
-      ShardedStructure s = structure.value();
-      Replica r = Replicas.borrow(runId, s, 1);
+      ModelStructure s = structure.value();
+      ExecutorCache.Replica r = ExecutorCache.borrow(runId, s, 1);
       try {
-        r.load(pieces, s, s.layers() * shards);
+        load(r, pieces, s, s.layers() * shards);
         while (blocks.hasNext()) {
           BatchStats st = Evaluation.of(r.net, blocks.next());
           e[0] += st.lossSum();
@@ -291,7 +229,7 @@ final class ShardTasks {
         }
         return out.iterator();
       } finally {
-        Replicas.giveBack(runId, s.version, r);
+        ExecutorCache.giveBack(runId, s.version(), r);
       }
     }
   }

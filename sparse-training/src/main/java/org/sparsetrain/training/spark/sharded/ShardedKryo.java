@@ -7,7 +7,6 @@ public final class ShardedKryo {
   private ShardedKryo() {}
 
   public static void register(Kryo kryo) {
-    kryo.register(ShardedStructure.class);
     kryo.register(WeightShard.class);
     kryo.register(WeightShard[].class);
     kryo.register(ShardMessages.ValuesPiece.class);

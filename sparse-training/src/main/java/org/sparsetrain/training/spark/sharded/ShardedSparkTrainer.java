@@ -36,9 +36,11 @@ import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.optim.LearningRate;
 import org.sparsetrain.training.optim.Optimizer;
 import org.sparsetrain.training.optim.OptimizerState;
+import org.sparsetrain.training.spark.ExecutorCache;
+import org.sparsetrain.training.spark.ModelStructure;
+import org.sparsetrain.training.spark.TrainingData;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.SparsityMethod;
-import org.sparsetrain.training.spark.TrainingData;
 import scala.Tuple2;
 
 /**
@@ -131,8 +133,8 @@ public final class ShardedSparkTrainer {
 
   /** Trains a freshly initialised network (the driver builds it once, cuts it into shards and lets go of it). */
   public TrainResult train(JavaRDD<DataBlock> train, JavaRDD<DataBlock> test, TrainingListener listener) {
-    long n = checkTrain(train);
-    checkTest(test);
+    long n = TrainingData.checkTrain(train, spec, plan);
+    TrainingData.checkTest(test, spec);
     TrainingState state = TrainingState.fresh(spec, plan, n);
     return run(state, train, n, test, listener);
   }
@@ -140,24 +142,10 @@ public final class ShardedSparkTrainer {
   /** Trains from {@code state} (fresh or restored) to the end of the plan; the state object is not updated. */
   public TrainResult continueTraining(TrainingState state, JavaRDD<DataBlock> train, JavaRDD<DataBlock> test,
                                       TrainingListener listener) {
-    Objects.requireNonNull(state, "state");
-    if (!Arrays.equals(state.network().sizes(), spec.sizes())) {
-      throw new IllegalArgumentException("the state's network has layers " + Arrays.toString(state.network().sizes())
-          + " but model.layers is " + Arrays.toString(spec.sizes()));
-    }
-    long n = checkTrain(train);
-    checkTest(test);
+    TrainingData.checkState(state, spec);
+    long n = TrainingData.checkTrain(train, spec, plan);
+    TrainingData.checkTest(test, spec);
     return run(state, train, n, test, listener);
-  }
-
-  private long checkTrain(JavaRDD<DataBlock> train) {
-    Objects.requireNonNull(train, "training data");
-    return TrainingData.validate(train, "training", spec.inputs(), spec.classes(), true, plan.batchSize());
-  }
-
-  private void checkTest(JavaRDD<DataBlock> test) {
-    Objects.requireNonNull(test, "test data");
-    TrainingData.validate(test, "test", spec.inputs(), spec.classes(), false, 0);
   }
 
   private TrainResult run(TrainingState initial, JavaRDD<DataBlock> train, long n, JavaRDD<DataBlock> test,
@@ -170,8 +158,13 @@ public final class ShardedSparkTrainer {
     }
   }
 
+  /** The broadcast size this mode reports for a structure (its estimate has always counted 8 bytes more). */
+  private static long structureBytes(ModelStructure s) {
+    return 8L + s.bytes();
+  }
+
   /** Row cuts of every layer into S ranges balanced by non-zero count. */
-  static int[][] cut(ShardedStructure s, int shards) {
+  static int[][] cut(ModelStructure s, int shards) {
     int[][] b = new int[s.layers()][shards + 1];
     for (int l = 0; l < s.layers(); l++) {
       int out = s.out(l);
@@ -207,8 +200,8 @@ public final class ShardedSparkTrainer {
     private final long seed;
     private final long totalSteps;
     private final boolean reliable;
-    private ShardedStructure structure;
-    private Broadcast<ShardedStructure> structureBc;
+    private ModelStructure structure;
+    private Broadcast<ModelStructure> structureBc;
     private JavaPairRDD<Integer, WeightShard> current;
     private long step;
     private long optimizerStep;
@@ -237,11 +230,11 @@ public final class ShardedSparkTrainer {
       }
       this.reliable = sc.getCheckpointDir().isPresent();
       Network net = initial.network();
-      this.structure = ShardedStructure.of(net, initial.maskVersion());
+      this.structure = ModelStructure.of(net, initial.maskVersion());
       this.bounds = cut(structure, shards);
       this.current = distribute(net, initial.optimizer());
       this.structureBc = sc.broadcast(structure);
-      pendingSent = structure.bytes();
+      pendingSent = structureBytes(structure);
       LOG.info("{}: sharded mode, {} rows, batch {}, {} virtual shards over {} data partitions, {} shards per layer,"
               + " {} non-zeros, checkpoint every {} steps ({}), run id {}", options.base().runName(), n, plan.batchSize(),
           v, p, shards, structure.totalNnz(), options.checkpointEvery(), reliable ? "reliable" : "local", runId);
@@ -264,13 +257,13 @@ public final class ShardedSparkTrainer {
           w.r0 = r0;
           w.r1 = r1;
           w.in = structure.in(l);
-          w.version = structure.version;
+          w.version = structure.version();
           if (structure.sparse(l)) {
             w.rowPtr = new int[r1 - r0 + 1];
             for (int r = r0; r <= r1; r++) {
-              w.rowPtr[r - r0] = structure.rowPtr[l][r] - k0;
+              w.rowPtr[r - r0] = structure.rowPtr(l)[r] - k0;
             }
-            w.colIdx = Arrays.copyOfRange(structure.colIdx[l], k0, k1);
+            w.colIdx = Arrays.copyOfRange(structure.colIdx(l), k0, k1);
           }
           w.values = Arrays.copyOfRange(layer.values(), k0, k1);
           w.bias = Arrays.copyOfRange(layer.bias(), r0, r1);
@@ -310,7 +303,7 @@ public final class ShardedSparkTrainer {
 
     private Materialised materialise(JavaPairRDD<Integer, WeightShard> next, long t, boolean forceCheckpoint,
                                      boolean mayCheckpoint, int[] k, int[] m) {
-      next.setName(options.base().runName() + " weight shards after step " + t + " (mask version " + structure.version + ")")
+      next.setName(options.base().runName() + " weight shards after step " + t + " (mask version " + structure.version() + ")")
           .persist(StorageLevel.MEMORY_AND_DISK());
       boolean cp = forceCheckpoint || (mayCheckpoint && options.checkpointEvery() > 0 && t % options.checkpointEvery() == 0);
       if (cp) {
@@ -447,7 +440,7 @@ public final class ShardedSparkTrainer {
         listener.onMaskUpdate(new MaskUpdateReport(t, churn, densities(), ms));
       }
       if (options.base().logEvery() > 0 && (t % options.base().logEvery() == 0 || t == totalSteps)) {
-        long params = structure.totalNnz() + Arrays.stream(structure.sizes).skip(1).sum();
+        long params = structure.totalNnz() + Arrays.stream(structure.sizes()).skip(1).sum();
         LOG.info("{}: step {}/{} epoch {} loss {} acc {} | {} ms/step, compute {} ms, shuffled ~{} (all-gather) + ~{}"
                 + " (reduce-scatter)", options.base().runName(), t, totalSteps, epoch, fmt(s.meanLoss()), fmt(s.accuracy()),
             fmt(ms), fmt(compute), DistributionMode.human(4L * params * partitions),
@@ -478,12 +471,12 @@ public final class ShardedSparkTrainer {
         LOG.info("{}: step {} mask decision needed {} candidate rounds", options.base().runName(), t, rounds);
       }
       structure = o.next;
-      describe(String.format(Locale.ROOT, "step %d apply mask change (version %d, %d shards changed)", t, structure.version,
+      describe(String.format(Locale.ROOT, "step %d apply mask change (version %d, %d shards changed)", t, structure.version(),
           o.edits.size()));
-      materialise(current.mapValues(new Apply(o.edits, structure.version)), t, false);
+      materialise(current.mapValues(new Apply(o.edits, structure.version())), t, false);
       structureBc.destroy();
       structureBc = sc.broadcast(structure);
-      pendingSent += structure.bytes();
+      pendingSent += structureBytes(structure);
       lastChurn = o.churn;
       return new long[] {received, o.editBytes};
     }
@@ -531,7 +524,7 @@ public final class ShardedSparkTrainer {
         current.unpersist(false);
       }
       data.unpersist(false);
-      ShardTasks.Replicas.forget(runId);
+      ExecutorCache.forget(runId);
       sc.setLocalProperty("spark.jobGroup.id", previousGroup);
       sc.setLocalProperty("spark.job.description", previousDescription);
       sc.setLocalProperty("spark.job.interruptOnCancel", previousInterrupt);

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.sparsetrain.training.nn.SparseLinear;
 import org.sparsetrain.training.nn.StructureChange;
 import org.sparsetrain.training.optim.Optimizer;
+import org.sparsetrain.training.spark.BatchTotals;
 import org.sparsetrain.training.spark.FixedPoint;
 
 /**
@@ -14,9 +15,10 @@ import org.sparsetrain.training.spark.FixedPoint;
  *
  * <p>At a mask-update step the shard also keeps that step's sparse gradient of its slice and,
  * for gradient growth, the summed dense gradient of its inactive positions (ascending position
- * order), until the driver's decision is applied.
+ * order), until the driver's decision is applied. Its batch totals are the step statistics,
+ * carried by shard key 0 (from the reduce-scattered gradient).
  */
-final class WeightShard implements java.io.Serializable {
+final class WeightShard extends BatchTotals {
   private static final long serialVersionUID = 1L;
   int key;
   int layer;
@@ -32,13 +34,6 @@ final class WeightShard implements java.io.Serializable {
   float[] bias;
   float[][] slots;
   float[][] biasSlots;
-  /** Step statistics carried by shard key 0 (from the reduce-scattered gradient). */
-  double lossSum;
-  long correct;
-  long count;
-  long computeNanos;
-  int tasks;
-  boolean bad;
   /** Kept only after a mask-update step: this step's gradient slice and inactive-position dense gradient. */
   float[] stepGradient;
   float[] inactiveGradient;
@@ -123,12 +118,7 @@ final class WeightShard implements java.io.Serializable {
       opt.update(s.values, s.slots, grad, 0, values.length, lr, optStep, true);
       opt.update(s.bias, s.biasSlots, grad, values.length, bias.length, lr, optStep, false);
     }
-    s.lossSum = g.lossSum;
-    s.correct = g.correct;
-    s.count = g.count;
-    s.computeNanos = g.computeNanos;
-    s.tasks = g.tasks;
-    s.bad = g.bad;
+    s.copyTotals(g);
     if (keep) {
       s.stepGradient = Arrays.copyOf(grad, values.length);
       s.inactiveGradient = g.inactive == null ? null : FixedPoint.toFloat(g.inactive);
@@ -147,12 +137,7 @@ final class WeightShard implements java.io.Serializable {
     out.layer = layer;
     out.nnz = values.length;
     out.inactive = inactiveCount();
-    out.lossSum = lossSum;
-    out.correct = correct;
-    out.count = count;
-    out.computeNanos = computeNanos;
-    out.tasks = tasks;
-    out.bad = bad;
+    out.copyTotals(this);
     k = Math.min(Math.max(k, 0), values.length);
     long[] keys = new long[k > 0 ? values.length : 0];
     for (int i = 0; i < keys.length; i++) {
