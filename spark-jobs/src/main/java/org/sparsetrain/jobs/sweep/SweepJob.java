@@ -45,9 +45,8 @@ import org.sparsetrain.jobs.config.JobConfig;
  *
  * <p>Made to be called again and again (cron): a cell whose directory holds {@code summary.json}
  * is finished and is not run again (its row is read back); any other cell — never started,
- * killed half-way, or failed — is run by {@link #runUnfinished}, the one place that decides how
- * (today a clean restart, as TrainJob rewrites config.yaml and metrics.jsonl; resume from the
- * cell's checkpoints once TrainJob resumes). Cells run from a pool of {@code sweep.max_concurrent}
+ * killed half-way, or failed — is run by {@link #runUnfinished}: TrainJob continues it from the
+ * cell's newest valid checkpoint (same config), or starts it afresh when it has none. Cells run from a pool of {@code sweep.max_concurrent}
  * threads that share one SparkSession (started here if a cell needs Spark and none exists, so no
  * cell stops it under another); a failed cell is recorded with its error and the others go on.
  */
@@ -168,8 +167,8 @@ public final class SweepJob {
   }
 
   /**
-   * Runs a cell that has no summary.json: today a clean restart (TrainJob rewrites config.yaml and
-   * metrics.jsonl of a directory without a summary); the switch to checkpoint resume goes here.
+   * Runs a cell that has no summary.json. TrainJob resumes a directory that holds checkpoints of
+   * the same config from the newest one that verifies, and otherwise starts the cell afresh.
    */
   static ObjectNode runUnfinished(CellRunner runner, SweepSpec.Cell c, String dir, String master, PrintStream console)
       throws IOException {

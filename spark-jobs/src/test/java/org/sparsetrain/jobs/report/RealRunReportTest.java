@@ -36,7 +36,7 @@ class RealRunReportTest {
   static List<String> tiny(String... more) {
     List<String> s = new ArrayList<>(List.of("data.format=synthetic", "model.layers=[16, 12, 3]",
         "data.synthetic_rows=512", "data.synthetic_test_rows=128", "training.epochs=2", "training.batch_size=32",
-        "sparsity.update_every=5", "output.progress_every_seconds=0"));
+        "sparsity.update_every=5", "output.progress_every_seconds=0", "distribution.mode=local", "output.report=false"));
     s.addAll(List.of(more));
     return s;
   }

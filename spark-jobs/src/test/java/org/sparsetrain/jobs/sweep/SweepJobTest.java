@@ -94,15 +94,19 @@ class SweepJobTest {
     String out = dir.resolve("out").toString();
     AtomicInteger runs = new AtomicInteger();
     // first run: the third cell starts, writes its config, and the process "dies"
+    // (a killed process runs nothing more: a cell the pool thread picks up after the kill dies too)
     assertThrows(Killed.class, () -> SweepJob.run(spec, null, out, null, quiet(), (cfg, d, m, c) -> {
-      if (runs.incrementAndGet() == 3) {
+      int n = runs.incrementAndGet();
+      if (n == 3) {
         Files.createDirectories(Path.of(d));
         Files.writeString(Path.of(d, "config.yaml"), cfg.toYaml());
+      }
+      if (n >= 3) {
         throw new Killed();
       }
       return TrainJob.run(cfg, d, m, c);
     }));
-    assertEquals(3, runs.get());
+    assertTrue(runs.get() >= 3, "the third cell started");
     List<Path> finished = new ArrayList<>();
     Map<Path, Long> stamps = new HashMap<>();
     for (SweepSpec.Cell c : spec.cells()) {
