@@ -52,12 +52,11 @@ import org.sparsetrain.training.sparsity.SparsityMethod;
  * hidden sizes only; the input size is the features' length, the output size the number of
  * classes (label metadata, else the largest label + 1).
  *
- * <p><b>Serializer.</b> Start the session with Kryo and our registrator (spark-shell:
- * {@code --conf spark.serializer=org.apache.spark.serializer.KryoSerializer
- * --conf spark.kryo.registrator=org.sparsetrain.jobs.ml.SparseMLKryoRegistrator}): the trainer's
- * per-step broadcasts are Kryo-only for now, and with {@code spark.kryo.registrationRequired=true}
- * our classes must be registered. {@code fit} checks both and fails before any job with the
- * {@code --conf} to add.
+ * <p><b>Serializer.</b> Spark's default Java serializer works; Kryo with our registrator is
+ * faster (spark-shell: {@code --conf spark.serializer=org.apache.spark.serializer.KryoSerializer
+ * --conf spark.kryo.registrator=org.sparsetrain.jobs.ml.SparseMLKryoRegistrator}), and with
+ * {@code spark.kryo.registrationRequired=true} our classes must be registered. {@code fit} checks
+ * the serializer setup and fails before any job with the {@code --conf} to add.
  *
  * <p>{@code checkpointDir} is recorded with the model; periodic checkpoints during {@code fit} are
  * not written yet.

@@ -9,7 +9,7 @@ import org.sparsetrain.training.optim.OptimizerState;
  * for local-SGD rounds also the optimizer state. Broadcast once per Spark job; always a copy, so
  * the driver may update its arrays while the broadcast is alive.
  */
-final class ModelValues {
+final class ModelValues implements java.io.Serializable {
   long version;
   float[][] weights;
   float[][] bias;
