@@ -21,7 +21,9 @@ import org.sparsetrain.jobs.config.ConfigKey.Kind;
 
 /**
  * A job configuration: a YAML file whose nested keys are addressed with dots
- * ({@code sparsity.target}), then {@code --set key=value} overrides, checked against
+ * ({@code sparsity.target}), then {@code spark.sparsetrain.KEY} Spark properties (what
+ * {@code spark-submit --conf spark.sparsetrain.sparsity.target=0.95} passes to the driver), then
+ * {@code --set key=value} overrides, each checked against
  * {@link ConfigKeys}: an unknown key, a value of the wrong kind or an unreadable file is a
  * {@link ConfigException} naming the key and the file. Immutable once resolved; every key has a
  * value (its default when not given).
@@ -39,8 +41,18 @@ public final class JobConfig {
     this.source = source;
   }
 
-  /** Reads {@code file} (any Hadoop path; null for defaults only) and applies the overrides. */
+  /** The prefix of Spark properties that set config keys. */
+  public static final String SPARK_PREFIX = "spark.sparsetrain.";
+
+  /**
+   * Reads {@code file} (any Hadoop path; null for defaults only), then applies the
+   * {@code spark.sparsetrain.*} system properties and the overrides.
+   */
   public static JobConfig load(String file, List<String> overrides) {
+    List<String> all = new ArrayList<>();
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(SPARK_PREFIX)).sorted()
+        .forEach(k -> all.add(k + "=" + System.getProperty(k)));
+    all.addAll(overrides);
     Map<String, Object> v = defaults();
     String source = file == null ? "defaults" : file;
     if (file != null) {
@@ -56,21 +68,24 @@ public final class JobConfig {
         }
       }
     }
-    for (String o : overrides) {
+    for (String entry : all) {
+      boolean spark = entry.startsWith(SPARK_PREFIX);
+      String o = spark ? entry.substring(SPARK_PREFIX.length()) : entry;
+      String where = spark ? "--conf " + SPARK_PREFIX + o.substring(0, Math.max(0, o.indexOf('='))) : "--set";
       int eq = o.indexOf('=');
       if (eq <= 0) {
         throw new ConfigException("--set expects key=value, got '" + o + "'");
       }
       String key = o.substring(0, eq).trim();
       String raw = o.substring(eq + 1);
-      check(key, "--set");
+      check(key, where);
       JsonNode node;
       try {
         node = YAML.readTree(raw.isEmpty() ? "''" : raw);
       } catch (JsonProcessingException e) {
-        throw new ConfigException("--set " + key + ": cannot parse value '" + raw + "'");
+        throw new ConfigException(where + " " + key + ": cannot parse value '" + raw + "'");
       }
-      v.put(key, convert(key, node == null ? YAML.getNodeFactory().textNode(raw) : node, "--set"));
+      v.put(key, convert(key, node == null ? YAML.getNodeFactory().textNode(raw) : node, where));
     }
     return new JobConfig(v, source);
   }

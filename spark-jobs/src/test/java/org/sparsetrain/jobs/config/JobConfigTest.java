@@ -90,4 +90,23 @@ class JobConfigTest {
     JobConfig back = JobConfig.load(yaml(c.toYaml()), List.of());
     assertEquals(c.values(), back.values());
   }
+
+  @Test
+  void sparkSubmitConfKeysSitBetweenTheFileAndSet() throws IOException {
+    String f = yaml("training:\n  epochs: 3\n");
+    try {
+      System.setProperty("spark.sparsetrain.training.epochs", "7");
+      System.setProperty("spark.sparsetrain.sparsity.target", "0.95");
+      JobConfig c = JobConfig.load(f, List.of("sparsity.target=0.8"));
+      assertEquals(7, c.getInt("training.epochs"), "--conf spark.sparsetrain.* overrides the file");
+      assertEquals(0.8, c.getDouble("sparsity.target"), "--set overrides --conf");
+      System.setProperty("spark.sparsetrain.training.epokhs", "7");
+      ConfigException e = assertThrows(ConfigException.class, () -> JobConfig.load(f, List.of()));
+      assertTrue(e.getMessage().contains("--conf spark.sparsetrain.training.epokhs"), e.getMessage());
+    } finally {
+      System.clearProperty("spark.sparsetrain.training.epochs");
+      System.clearProperty("spark.sparsetrain.sparsity.target");
+      System.clearProperty("spark.sparsetrain.training.epokhs");
+    }
+  }
 }
