@@ -1,6 +1,5 @@
 package org.sparsetrain.pruning.method;
 
-import java.util.Arrays;
 import org.sparsetrain.pruning.criteria.GrowInit;
 import org.sparsetrain.pruning.criteria.GrowthCriterion;
 import org.sparsetrain.pruning.criteria.PruneCriterion;
@@ -41,13 +40,7 @@ public record GraNet(GradualTargets targets, UpdateSchedule regeneration, Cosine
 
   @Override
   public double[] targetDensities(long t, int[] sizes) {
-    long u = targets.lastPruneStep(t);
-    if (prune.global()) {
-      double[] d = new double[sizes.length - 1];
-      Arrays.fill(d, targets.globalDensity(sizes, u));
-      return d;
-    }
-    return targets.densities(sizes, u);
+    return targets.reported(t, sizes, prune.global());
   }
 
   @Override

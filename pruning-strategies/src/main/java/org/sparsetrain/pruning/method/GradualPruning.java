@@ -1,6 +1,5 @@
 package org.sparsetrain.pruning.method;
 
-import java.util.Arrays;
 import org.sparsetrain.pruning.criteria.PruneCriterion;
 import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.sparsity.LayerChange;
@@ -23,13 +22,7 @@ public record GradualPruning(String name, GradualTargets targets, PruneCriterion
 
   @Override
   public double[] targetDensities(long t, int[] sizes) {
-    long u = targets.lastPruneStep(t);
-    if (prune.global()) {
-      double[] d = new double[sizes.length - 1];
-      Arrays.fill(d, targets.globalDensity(sizes, u));
-      return d;
-    }
-    return targets.densities(sizes, u);
+    return targets.reported(t, sizes, prune.global());
   }
 
   @Override

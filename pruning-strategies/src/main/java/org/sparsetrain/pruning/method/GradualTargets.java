@@ -111,4 +111,18 @@ public record GradualTargets(SparsityDistribution distribution, CubicSparsity cu
     }
     return e;
   }
+
+  /**
+   * The per-layer target densities reported at step t: the densities of the last pruning step, or
+   * the one global density in every layer when a global criterion decides.
+   */
+  public double[] reported(long t, int[] sizes, boolean global) {
+    long u = lastPruneStep(t);
+    if (global) {
+      double[] d = new double[sizes.length - 1];
+      java.util.Arrays.fill(d, globalDensity(sizes, u));
+      return d;
+    }
+    return densities(sizes, u);
+  }
 }
