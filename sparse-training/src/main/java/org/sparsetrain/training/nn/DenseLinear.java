@@ -52,6 +52,10 @@ public final class DenseLinear implements Layer {
 
   @Override
   public void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
+    if (dx != null && Kernels.fusedBackward(batch)) {
+      Kernels.backward(in, out, null, null, null, w, x, delta, batch, gW, gwOff, gB, gbOff, dx);
+      return;
+    }
     Kernels.weightGradient(in, out, null, null, x, delta, batch, gW, gwOff, gB, gbOff);
     if (dx != null) {
       Kernels.inputGradient(in, out, null, null, null, w, delta, batch, dx);

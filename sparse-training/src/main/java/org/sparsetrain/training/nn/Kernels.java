@@ -168,6 +168,28 @@ public final class Kernels {
     }
   }
 
+  /** Whether {@link #backward} fuses the two gradients for this batch size (else the separate passes). */
+  static boolean fusedBackward(int batch) {
+    return VECTOR && Vec.BUTTERFLY && batch > 0 && batch % (8 * Vec.L) == 0;
+  }
+
+  /**
+   * {@link #weightGradient} and {@link #inputGradient} in one walk of the transposed structure
+   * (arguments as for {@link #inputGradient}): column c keeps its x row tile and its dx row tile in
+   * registers while the delta rows of its non-zeros stream past, and each delta row, loaded once,
+   * feeds both the dx update and the non-zero's dot product with the x row; the weight gradient's
+   * own pass over the x rows disappears. Bit for bit what the two separate passes give: dx receives
+   * its terms in the same order, and each dot product is reduced by the same tree as in
+   * {@link #weightGradient}. Only when {@link #fusedBackward}.
+   */
+  static void backward(int in, int out, int[] colPtr, int[] rows, int[] ks, float[] values, float[] x,
+                       float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
+    for (int r = 0; r < out; r++) {
+      gB[gbOff + r] += sum(delta, r * batch, batch);
+    }
+    Vec.backward(in, out, colPtr, rows, ks, values, x, delta, batch, gW, gwOff, dx);
+  }
+
   /** The Vector API paths; referenced only when {@link #VECTOR} is true. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -439,8 +461,94 @@ public final class Kernels {
         q = FloatVector.fromArray(S, x, xo + 5 * L).fma(d5, q);
         p = FloatVector.fromArray(S, x, xo + 6 * L).fma(d6, p);
         q = FloatVector.fromArray(S, x, xo + 7 * L).fma(d7, q);
-        gW[gwOff + k] += p.add(q).reduceLanes(VectorOperators.ADD);
+        p = p.add(q);
+        if (BUTTERFLY) {
+          // the butterfly's tree for one vector: a sum does not depend on its group of 16
+          p = p.add(p.rearrange(X8));
+          p = p.add(p.rearrange(X4));
+          p = p.add(p.rearrange(X2));
+          gW[gwOff + k] += p.lane(0) + p.lane(1);
+        } else {
+          gW[gwOff + k] += p.reduceLanes(VectorOperators.ADD);
+        }
       }
+    }
+
+    // ---- fused backward: x and dx row tiles of one column in registers, transposed structure
+
+    static void backward(int in, int out, int[] colPtr, int[] rows, int[] ks, float[] v, float[] x,
+                            float[] delta, int batch, float[] gW, int gwOff, float[] dx) {
+      for (int b = 0; b < batch; b += 8 * L) {
+        for (int c = 0; c < in; c++) {
+          int js = colPtr == null ? 0 : colPtr[c];
+          int je = colPtr == null ? out : colPtr[c + 1];
+          if (js < je) {
+            csc8(js, je, rows, ks, in, c, v, x, delta, batch, b, gW, gwOff, dx, c * batch + b);
+          }
+        }
+      }
+    }
+
+    private static void csc8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x,
+                             float[] delta, int batch, int b, float[] gW, int gwOff, float[] dx, int o) {
+      FloatVector x0 = FloatVector.fromArray(S, x, o);
+      FloatVector x1 = FloatVector.fromArray(S, x, o + L);
+      FloatVector x2 = FloatVector.fromArray(S, x, o + 2 * L);
+      FloatVector x3 = FloatVector.fromArray(S, x, o + 3 * L);
+      FloatVector x4 = FloatVector.fromArray(S, x, o + 4 * L);
+      FloatVector x5 = FloatVector.fromArray(S, x, o + 5 * L);
+      FloatVector x6 = FloatVector.fromArray(S, x, o + 6 * L);
+      FloatVector x7 = FloatVector.fromArray(S, x, o + 7 * L);
+      FloatVector a0 = FloatVector.fromArray(S, dx, o);
+      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
+      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
+      FloatVector a4 = FloatVector.fromArray(S, dx, o + 4 * L);
+      FloatVector a5 = FloatVector.fromArray(S, dx, o + 5 * L);
+      FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
+      FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
+      for (int j = js; j < je; j++) {
+        int d = (rows == null ? j : rows[j]) * batch + b;
+        int k = ks == null ? j * in + c : ks[j];
+        FloatVector w = FloatVector.broadcast(S, v[k]);
+        FloatVector e0 = FloatVector.fromArray(S, delta, d);
+        FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
+        FloatVector p = x0.mul(e0);
+        FloatVector q = x1.mul(e1);
+        a0 = e0.fma(w, a0);
+        a1 = e1.fma(w, a1);
+        FloatVector e2 = FloatVector.fromArray(S, delta, d + 2 * L);
+        FloatVector e3 = FloatVector.fromArray(S, delta, d + 3 * L);
+        p = x2.fma(e2, p);
+        q = x3.fma(e3, q);
+        a2 = e2.fma(w, a2);
+        a3 = e3.fma(w, a3);
+        FloatVector e4 = FloatVector.fromArray(S, delta, d + 4 * L);
+        FloatVector e5 = FloatVector.fromArray(S, delta, d + 5 * L);
+        p = x4.fma(e4, p);
+        q = x5.fma(e5, q);
+        a4 = e4.fma(w, a4);
+        a5 = e5.fma(w, a5);
+        FloatVector e6 = FloatVector.fromArray(S, delta, d + 6 * L);
+        FloatVector e7 = FloatVector.fromArray(S, delta, d + 7 * L);
+        p = x6.fma(e6, p);
+        q = x7.fma(e7, q);
+        a6 = e6.fma(w, a6);
+        a7 = e7.fma(w, a7);
+        p = p.add(q);
+        p = p.add(p.rearrange(X8));
+        p = p.add(p.rearrange(X4));
+        p = p.add(p.rearrange(X2));
+        gW[gwOff + k] += p.lane(0) + p.lane(1);
+      }
+      a0.intoArray(dx, o);
+      a1.intoArray(dx, o + L);
+      a2.intoArray(dx, o + 2 * L);
+      a3.intoArray(dx, o + 3 * L);
+      a4.intoArray(dx, o + 4 * L);
+      a5.intoArray(dx, o + 5 * L);
+      a6.intoArray(dx, o + 6 * L);
+      a7.intoArray(dx, o + 7 * L);
     }
 
     private static void gw2(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,

@@ -124,6 +124,11 @@ public final class SparseLinear implements Layer {
 
   @Override
   public void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
+    if (dx != null && Kernels.fusedBackward(batch)) {
+      Transpose t = transpose();
+      Kernels.backward(in, out, t.colPtr, t.rows, t.ks, values, x, delta, batch, gW, gwOff, gB, gbOff, dx);
+      return;
+    }
     Kernels.weightGradient(in, out, rowPtr, colIdx, x, delta, batch, gW, gwOff, gB, gbOff);
     if (dx != null) {
       Transpose t = transpose();
