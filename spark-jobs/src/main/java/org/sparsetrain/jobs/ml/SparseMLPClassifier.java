@@ -167,36 +167,14 @@ public final class SparseMLPClassifier
     };
   }
 
-  /** What the SparkTrainer broadcasts each step; checked for Java serialization when Kryo is off. */
-  private static final String[] TRAINER_BROADCASTS = {
-      "org.sparsetrain.training.spark.ModelStructure", "org.sparsetrain.training.spark.ModelValues"};
-
-  private static boolean javaSerializable(String className) {
-    try {
-      return java.io.Serializable.class.isAssignableFrom(Class.forName(className, false, SparseMLPClassifier.class.getClassLoader()));
-    } catch (ClassNotFoundException e) {
-      return true; // the trainer no longer has it: nothing to warn about
-    }
-  }
-
   /**
    * Fails before any job, saying which {@code --conf} to add, when the session cannot ship what
-   * training ships: Kryo requiring registration without our registrator, or Java serialization
-   * while the trainer's broadcasts are Kryo-only.
+   * training ships: Kryo requiring registration without our registrator. (Spark's default Java
+   * serializer works as it is.)
    */
   static void checkKryo(org.apache.spark.SparkConf conf) {
     boolean kryo = conf.get("spark.serializer", "").equals("org.apache.spark.serializer.KryoSerializer");
-    if (!kryo) {
-      for (String c : TRAINER_BROADCASTS) {
-        if (!javaSerializable(c)) {
-          throw new IllegalStateException("the sparse trainer broadcasts " + c + ", which only Kryo can serialize: start "
-              + "the session with --conf spark.serializer=org.apache.spark.serializer.KryoSerializer --conf "
-              + "spark.kryo.registrator=" + SparseMLKryoRegistrator.class.getName());
-        }
-      }
-      return;
-    }
-    if (!conf.getBoolean("spark.kryo.registrationRequired", false)) {
+    if (!kryo || !conf.getBoolean("spark.kryo.registrationRequired", false)) {
       return;
     }
     for (String name : conf.get("spark.kryo.registrator", "").split(",")) {
