@@ -7,9 +7,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
-import org.sparsetrain.data.DataException;
 import org.sparsetrain.data.IdxReader;
 import org.sparsetrain.data.SyntheticTeacher;
+import org.sparsetrain.data.Validator;
 import org.sparsetrain.jobs.config.ConfigException;
 import org.sparsetrain.jobs.config.JobConfig;
 import org.sparsetrain.jobs.config.TrainSetup;
@@ -213,7 +213,7 @@ public final class TrainJob {
     if (limit > 0) {
       block = block.head(limit);
     }
-    check(block, features, classes, describe(cfg, which));
+    Validator.check(block, describe(cfg, which), features, classes);
     return block;
   }
 
@@ -225,30 +225,6 @@ public final class TrainJob {
 
   private static String describe(JobConfig cfg, String which) {
     return cfg.getString("data.format").equals("idx") ? cfg.getString("data." + which + "_images") : "synthetic " + which + " data";
-  }
-
-  /** Feature count, labels and values checked before any training work. */
-  static void check(DataBlock b, int features, int classes, String what) {
-    if (b.rows() == 0) {
-      throw new DataException(what, "no rows");
-    }
-    if (b.features() != features) {
-      throw new DataException(what, b.features() + " features per row but model.layers[0] is " + features);
-    }
-    for (int r = 0; r < b.rows(); r++) {
-      int y = b.label(r);
-      if (y < 0 || y >= classes) {
-        throw new DataException(what, r, "label " + y + " outside [0, " + classes + ") (model.layers ends with " + classes + ")");
-      }
-    }
-    float[] x = b.denseFeatures();
-    if (x != null) {
-      for (int i = 0; i < x.length; i++) {
-        if (!Float.isFinite(x[i])) {
-          throw new DataException(what, i / features, "feature " + (i % features) + " is " + x[i]);
-        }
-      }
-    }
   }
 
   static ObjectNode summary(JobConfig cfg, TrainingPlan plan, TrainResult r) {
