@@ -40,14 +40,18 @@ public final class SparkEngine implements Engine {
     this.sharded = sharded;
   }
 
+  /** Task results up to this size travel with the status update (our sessions only; see {@link #session}). */
+  static final String DIRECT_RESULT_SIZE = "64m";
+
   /** The active session, or a new one on {@code master} (default: spark-submit's, else local[*]). */
   public static SparkSession session(String master, String appName) {
     return session(master, appName, java.util.Map.of());
   }
 
   /**
-   * The active session as it is, or a new one on {@code master} with Kryo, our registrator and
-   * {@code defaults} (each only where spark-submit did not set the key).
+   * The active session as it is, or a new one on {@code master} with Kryo, our registrator,
+   * direct task results up to {@value #DIRECT_RESULT_SIZE} and {@code defaults} (each only where
+   * spark-submit did not set the key).
    */
   public static SparkSession session(String master, String appName, java.util.Map<String, String> defaults) {
     var active = SparkSession.getActiveSession();
@@ -70,6 +74,11 @@ public final class SparkEngine implements Engine {
     }
     if (System.getProperty("spark.ui.showConsoleProgress") == null) {
       b.config("spark.ui.showConsoleProgress", "false");
+    }
+    if (System.getProperty("spark.task.maxDirectResultSize") == null) {
+      // a step's gradient sum (8 bytes per parameter) goes back with the task's status update
+      // instead of a second round trip through the block manager (Spark caps it at the RPC size)
+      b.config("spark.task.maxDirectResultSize", DIRECT_RESULT_SIZE);
     }
     defaults.forEach((k, v) -> {
       if (System.getProperty(k) == null) {

@@ -1,12 +1,12 @@
 package org.sparsetrain.training.spark;
 
 /**
- * Exact, order-independent summation of float gradients: every value is rounded once to the grid
- * 2^-40 and held as a {@code long}, and long addition is associative, so the sum of the
- * micro-batch gradients is the same bit for bit whatever the number of partitions, the tree shape
- * of {@code treeAggregate} or the order in which tasks finish. The grid is finer than a float's
- * resolution for any value above 2^-17 in magnitude; a single value must stay below 2^21 in
- * magnitude (a mean gradient that large means the run has diverged), which is reported, never
+ * Exact, order-independent summation of float gradients: every value is cut once to the grid
+ * 2^-40 (truncated toward zero) and held as a {@code long}, and long addition is associative, so
+ * the sum of the micro-batch gradients is the same bit for bit whatever the number of partitions,
+ * the order in which tasks finish or the way their results are merged. The grid is finer than a
+ * float's resolution for any value above 2^-17 in magnitude; a single value must stay below 2^21
+ * in magnitude (a mean gradient that large means the run has diverged), which is reported, never
  * silently wrapped.
  */
 public final class FixedPoint {
@@ -17,34 +17,34 @@ public final class FixedPoint {
   private static final double INV = 0x1p-40;
   private static final double LIMIT = 0x1p61;
 
-  /** {@code acc[i] += round(g[off + i] · 2^40)} for i &lt; n; false if a value was not finite, too large, or a sum overflowed. */
+  /**
+   * {@code acc[i] += trunc(g[off + i] · 2^40)} for i &lt; n; false if a value was not finite, too
+   * large, or a sum overflowed (then {@code acc} holds garbage and the caller fails the step). The
+   * loop has no branches, so the JIT can vectorise it.
+   */
   public static boolean add(float[] g, int off, long[] acc, int n) {
-    boolean ok = true;
+    double max = 0;
+    long overflow = 0;
     for (int i = 0; i < n; i++) {
       double v = g[off + i] * SCALE;
-      if (!(Math.abs(v) < LIMIT)) {
-        ok = false;
-        continue;
-      }
+      max = Math.max(max, Math.abs(v));
       long a = acc[i];
-      long b = Math.round(v);
+      long b = (long) v;
       long r = a + b;
-      if (((a ^ r) & (b ^ r)) < 0) {
-        ok = false;
-      }
+      overflow |= (a ^ r) & (b ^ r);
       acc[i] = r;
     }
-    return ok;
+    return max < LIMIT && overflow >= 0;
   }
 
-  /** {@code acc[i] += round(v · 2^40)}; false if v is not finite, too large, or the sum overflowed. */
+  /** {@code acc[i] += trunc(v · 2^40)}; false if v is not finite, too large, or the sum overflowed. */
   public static boolean addOne(long[] acc, int i, float v) {
     double s = v * SCALE;
     if (!(Math.abs(s) < LIMIT)) {
       return false;
     }
     long a = acc[i];
-    long b = Math.round(s);
+    long b = (long) s;
     long r = a + b;
     acc[i] = r;
     return ((a ^ r) & (b ^ r)) >= 0;

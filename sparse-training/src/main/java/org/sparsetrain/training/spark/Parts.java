@@ -33,7 +33,6 @@ final class Parts {
   /** One partition's end of a local-SGD round: its values and optimizer state after K local steps. */
   static final class Round implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
-    int partition;
     long rows;
     /** Values and biases in layout order. */
     float[] params;

@@ -1,6 +1,5 @@
 package org.sparsetrain.training.spark;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -40,7 +39,7 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
  * CSR structure only when {@link TrainingState#maskVersion()} moved; superseded broadcasts are
  * destroyed). Each partition computes, for each of its virtual shards, the gradient of the rows of
  * step t's global batch that fall in the shard (scale 1/B) and adds it in 2^-40 fixed point;
- * {@code treeAggregate} sums the partitions; the driver turns the sum back into floats and calls
+ * the driver sums the partitions' results as they arrive ({@link PartitionJob}); the driver turns the sum back into floats and calls
  * {@code finishStep}. Communication is O(nnz) per step.
  *
  * <p><b>Bit-identical whatever the cluster.</b> The training rows are re-blocked once into V fixed
@@ -235,8 +234,8 @@ public final class SparkTrainer {
       long[] received = {0};
       long[] computeNanos = {0};
       try {
-        sum = shards.mapPartitions(new Tasks.Step(runId, structure, values, sampler, t, options.failOnceAtStep()))
-            .treeAggregate(new Parts.Gradient(), Parts.Gradient::merge, Parts.Gradient::merge, options.treeDepth());
+        sum = PartitionJob.run(shards, new Tasks.Step(runId, structure, values, sampler, t, options.failOnceAtStep()),
+            new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
         if (sum.acc == null || sum.count != plan.batchSize()) {
           throw new IllegalStateException("step " + t + " covered " + sum.count + " of " + plan.batchSize()
               + " rows of the global batch: the cached shards do not match the data");
@@ -288,8 +287,8 @@ public final class SparkTrainer {
         }
         describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d rows %d..%d (%d inactive)", t, l, r0,
             r1 - 1, n));
-        Parts.Gradient g = shards.mapPartitions(new Tasks.Inactive(runId, structure, values, sampler, t, l, r0, r1, n))
-            .treeAggregate(new Parts.Gradient(), Parts.Gradient::merge, Parts.Gradient::merge, options.treeDepth());
+        Parts.Gradient g = PartitionJob.run(shards, new Tasks.Inactive(runId, structure, values, sampler, t, l, r0, r1, n),
+            new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
         if (g.bad) {
           throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " is not finite or too large");
         }
@@ -312,8 +311,8 @@ public final class SparkTrainer {
           sampler.epochOf(from), fmt(lastLoss)));
       List<Parts.Round> parts;
       try {
-        parts = shards.mapPartitionsWithIndex(new Tasks.Round(runId, structure, values, sampler, from, to, plan,
-            state.totalSteps(), options.failOnceAtStep()), false).collect();
+        parts = PartitionJob.collect(shards, new Tasks.Round(runId, structure, values, sampler, from, to, plan,
+            state.totalSteps(), options.failOnceAtStep()));
       } finally {
         values.destroy();
       }
@@ -328,9 +327,7 @@ public final class SparkTrainer {
       double[] loss = new double[k];
       long[] correct = new long[k];
       long[] count = new long[k];
-      List<Parts.Round> sorted = new ArrayList<>(parts);
-      sorted.sort((a, b) -> Integer.compare(a.partition, b.partition));
-      for (Parts.Round part : sorted) {
+      for (Parts.Round part : parts) {
         received += 4L * layout.size() * (1 + slots);
         computeNanos += part.computeNanos;
         for (int i = 0; i < k; i++) {

@@ -7,7 +7,6 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparsetrain.training.Evaluation;
 import org.sparsetrain.training.TrainingPlan;
@@ -178,7 +177,7 @@ final class Tasks {
    * finished by a {@link TrainingState} of the executor's own (same optimizer, schedule and
    * gradient adjustment as the driver; rounds never contain a mask update).
    */
-  static final class Round extends Base implements Function2<Integer, Iterator<DataBlock>, Iterator<Parts.Round>> {
+  static final class Round extends Base implements FlatMapFunction<Iterator<DataBlock>, Parts.Round> {
     private static final long serialVersionUID = 1L;
     private final long to;
     private final TrainingPlan plan;
@@ -195,7 +194,7 @@ final class Tasks {
     }
 
     @Override
-    public Iterator<Parts.Round> call(Integer partition, Iterator<DataBlock> it) {
+    public Iterator<Parts.Round> call(Iterator<DataBlock> it) {
       long start = System.nanoTime();
       List<DataBlock> blocks = new ArrayList<>();
       it.forEachRemaining(blocks::add);
@@ -217,7 +216,6 @@ final class Tasks {
             totalSteps, step - 1, v.version);
         int k = (int) (to - step + 1);
         Parts.Round out = new Parts.Round();
-        out.partition = partition;
         out.lossSum = new double[k];
         out.correct = new long[k];
         out.count = new long[k];

@@ -47,7 +47,7 @@ class FixedPointAndBlocksTest {
       for (float[] p : g) {
         exact += p[i];
       }
-      assertEquals(exact, back[i], Math.abs(exact) * 1e-6 + parts * 0x1p-41, "value " + i);
+      assertEquals(exact, back[i], Math.abs(exact) * 1e-6 + parts * 0x1p-40, "value " + i);
     }
   }
 
@@ -59,6 +59,40 @@ class FixedPointAndBlocksTest {
     assertTrue(FixedPoint.add(new float[] {1e6f}, 0, new long[1], 1));
     assertFalse(FixedPoint.addInto(new long[] {Long.MAX_VALUE}, new long[] {1}), "overflow is reported");
     assertFalse(FixedPoint.addOne(new long[1], 0, Float.NaN));
+  }
+
+  @Test
+  void vectorLoopGivesTheScalarBitsAndCatchesBadValuesInAnyLane() {
+    SplittableRandom r = new SplittableRandom(11);
+    int n = 203;
+    float[] g = new float[n + 3];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = (float) ((r.nextDouble() - 0.5) * Math.pow(10, r.nextInt(12) - 9));
+    }
+    g[7] = -0f;
+    g[8] = Float.MIN_VALUE;
+    g[9] = -1.5e6f;
+    long[] vector = new long[n];
+    long[] scalar = new long[n];
+    for (int i = 0; i < n; i++) {
+      vector[i] = scalar[i] = r.nextLong() >> 8;
+    }
+    assertTrue(FixedPoint.add(g, 3, vector, n));
+    for (int i = 0; i < n; i++) {
+      assertTrue(FixedPoint.addOne(scalar, i, g[3 + i]));
+    }
+    assertArrayEquals(scalar, vector, "Vector API and scalar loop agree bit for bit (truncation toward zero)");
+    assertEquals((long) (-1.5e6 * 0x1p40), (long) (-1.5e6f * 0x1p40));
+    for (int at = 0; at < 40; at++) {
+      float[] bad = new float[40];
+      bad[at] = at % 2 == 0 ? Float.NaN : -5e6f;
+      assertFalse(FixedPoint.add(bad, 0, new long[40], 40), "bad value at " + at);
+      long[] full = new long[40];
+      full[at] = Long.MAX_VALUE;
+      float[] one = new float[40];
+      one[at] = 1f;
+      assertFalse(FixedPoint.add(one, 0, full, 40), "overflow at " + at);
+    }
   }
 
   @Test

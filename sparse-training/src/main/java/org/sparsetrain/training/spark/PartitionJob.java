@@ -1,0 +1,116 @@
+package org.sparsetrain.training.spark;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.BinaryOperator;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction2;
+import scala.runtime.BoxedUnit;
+
+/**
+ * One Spark job that runs a task function on every partition of the cached shards and merges the
+ * one result per partition on the driver as the tasks finish.
+ *
+ * <p>This is what a training step needs and no more: {@code mapPartitions(f).treeAggregate(…)}
+ * makes a new RDD and hands Scala lambdas to the closure cleaner every step (it reads class files
+ * with ASM each time), which cost milliseconds per step on the driver. Here the functions are
+ * named classes, so Spark's public {@code SparkContext.runJob} runs them as they are. Many
+ * partitions still go through {@code treeAggregate}, so the driver never merges more than
+ * {@link #MAX_DRIVER_MERGES} results.
+ */
+final class PartitionJob {
+  private PartitionJob() {}
+
+  /** Above this many partitions the results are merged on the executors first (treeAggregate). */
+  static final int MAX_DRIVER_MERGES = 8;
+
+  /**
+   * Runs {@code task} on each partition of {@code rdd} (which yields exactly one result each) and
+   * returns {@code merge} of the results, starting from {@code zero}; merge must be associative and
+   * commutative, as Spark delivers results in the order tasks finish.
+   */
+  static <T, R> R run(JavaRDD<T> rdd, FlatMapFunction<Iterator<T>, R> task, R zero, BinaryOperator<R> merge,
+                      int treeDepth) {
+    int partitions = rdd.getNumPartitions();
+    if (partitions > MAX_DRIVER_MERGES && treeDepth > 1) {
+      return rdd.mapPartitions(task).treeAggregate(zero, merge::apply, merge::apply, treeDepth);
+    }
+    Object[] result = {zero};
+    forEach(rdd, task, (partition, r) -> {
+      @SuppressWarnings("unchecked")
+      R sum = (R) result[0];
+      result[0] = merge.apply(sum, r);
+    });
+    @SuppressWarnings("unchecked")
+    R sum = (R) result[0];
+    return sum;
+  }
+
+  /** Runs {@code task} on each partition of {@code rdd} and returns the results in partition order. */
+  static <T, R> List<R> collect(JavaRDD<T> rdd, FlatMapFunction<Iterator<T>, R> task) {
+    Object[] out = new Object[rdd.getNumPartitions()];
+    forEach(rdd, task, (partition, r) -> out[partition] = r);
+    List<R> list = new ArrayList<>(out.length);
+    for (Object o : out) {
+      @SuppressWarnings("unchecked")
+      R r = (R) o;
+      list.add(r);
+    }
+    return list;
+  }
+
+  private static <T, R> void forEach(JavaRDD<T> rdd, FlatMapFunction<Iterator<T>, R> task,
+                                     BiConsumer<Integer, R> handler) {
+    @SuppressWarnings("unchecked")
+    scala.reflect.ClassTag<R> tag = (scala.reflect.ClassTag<R>) ClassTag$.MODULE$.AnyRef();
+    rdd.context().runJob(rdd.rdd(), new OnePartition<>(task), new Handler<>(handler), tag);
+  }
+
+  /** The task: the function's single result for the partition. */
+  private static final class OnePartition<T, R> extends AbstractFunction2<TaskContext, scala.collection.Iterator<T>, R>
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final FlatMapFunction<Iterator<T>, R> task;
+
+    OnePartition(FlatMapFunction<Iterator<T>, R> task) {
+      this.task = task;
+    }
+
+    @Override
+    public R apply(TaskContext context, scala.collection.Iterator<T> rows) {
+      try {
+        Iterator<R> out = task.call(scala.jdk.javaapi.CollectionConverters.asJava(rows));
+        R r = out.next();
+        if (out.hasNext()) {
+          throw new IllegalStateException("a training task returned more than one result for partition "
+              + context.partitionId());
+        }
+        return r;
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** Takes each result on the driver (Spark calls it from one thread; runJob returns after the last call). */
+  private static final class Handler<R> extends AbstractFunction2<Object, R, BoxedUnit> {
+    private final BiConsumer<Integer, R> handler;
+
+    Handler(BiConsumer<Integer, R> handler) {
+      this.handler = handler;
+    }
+
+    @Override
+    public BoxedUnit apply(Object partition, R value) {
+      handler.accept((Integer) partition, value);
+      return BoxedUnit.UNIT;
+    }
+  }
+}
