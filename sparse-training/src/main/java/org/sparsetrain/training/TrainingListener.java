@@ -18,6 +18,12 @@ public interface TrainingListener {
    */
   default void afterStep(TrainingState state) {}
 
+  /**
+   * The same point as {@link #afterStep} in a run whose model lives on the executors
+   * (sharded): {@link ShardedStep#commit} checkpoints it.
+   */
+  default void afterShardedStep(ShardedStep step) {}
+
   TrainingListener NONE = new TrainingListener() {};
 
   /** One listener that calls each of {@code listeners} in order. */
@@ -28,6 +34,7 @@ public interface TrainingListener {
       @Override public void onMaskUpdate(MaskUpdateReport r) { for (TrainingListener l : ls) { l.onMaskUpdate(r); } }
       @Override public void onEpoch(EpochReport r) { for (TrainingListener l : ls) { l.onEpoch(r); } }
       @Override public void afterStep(TrainingState s) { for (TrainingListener l : ls) { l.afterStep(s); } }
+      @Override public void afterShardedStep(ShardedStep s) { for (TrainingListener l : ls) { l.afterShardedStep(s); } }
     };
   }
 }

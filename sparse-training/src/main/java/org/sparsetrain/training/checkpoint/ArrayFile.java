@@ -73,24 +73,30 @@ final class ArrayFile {
     int n = ints != null ? ints.length : floats.length;
     CRC32C crc = new CRC32C();
     try (FSDataOutputStream out = fs.create(file, true)) {
-      ByteBuffer head = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      head.put(MAGIC).putShort((short) VERSION).put((byte) kind.code).put((byte) 0).putLong(n);
-      emit(out, crc, head.array(), HEADER_BYTES);
-      ByteBuffer buf = ByteBuffer.allocate(4 * Math.min(Math.max(n, 1), CHUNK_ELEMENTS)).order(ByteOrder.LITTLE_ENDIAN);
-      for (int from = 0; from < n; from += CHUNK_ELEMENTS) {
-        int to = Math.min(n, from + CHUNK_ELEMENTS);
-        buf.clear();
-        if (ints != null) {
-          buf.asIntBuffer().put(ints, from, to - from);
-        } else {
-          for (int i = from; i < to; i++) {
-            buf.putInt((i - from) * 4, Float.floatToRawIntBits(floats[i]));
-          }
-        }
-        emit(out, crc, buf.array(), (to - from) * 4);
-      }
+      writeTo(out, crc, kind, ints, floats);
     }
     return new Written(file.getName(), sizeFor(n), crc.getValue());
+  }
+
+  /** Writes one array (header and elements) to {@code out}, adding its bytes to {@code crc}. */
+  static void writeTo(OutputStream out, CRC32C crc, Kind kind, int[] ints, float[] floats) throws IOException {
+    int n = ints != null ? ints.length : floats.length;
+    ByteBuffer head = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    head.put(MAGIC).putShort((short) VERSION).put((byte) kind.code).put((byte) 0).putLong(n);
+    emit(out, crc, head.array(), HEADER_BYTES);
+    ByteBuffer buf = ByteBuffer.allocate(4 * Math.min(Math.max(n, 1), CHUNK_ELEMENTS)).order(ByteOrder.LITTLE_ENDIAN);
+    for (int from = 0; from < n; from += CHUNK_ELEMENTS) {
+      int to = Math.min(n, from + CHUNK_ELEMENTS);
+      buf.clear();
+      if (ints != null) {
+        buf.asIntBuffer().put(ints, from, to - from);
+      } else {
+        for (int i = from; i < to; i++) {
+          buf.putInt((i - from) * 4, Float.floatToRawIntBits(floats[i]));
+        }
+      }
+      emit(out, crc, buf.array(), (to - from) * 4);
+    }
   }
 
   private static void emit(OutputStream out, CRC32C crc, byte[] b, int len) throws IOException {
@@ -105,56 +111,66 @@ final class ArrayFile {
    */
   static Object read(FileSystem fs, Path file, Kind kind, long expectedCount, long expectedCrc, String label)
       throws IOException {
-    if (expectedCount > Integer.MAX_VALUE - 16) {
-      throw new CheckpointException(label + " " + expectedCount + " elements do not fit a Java array");
-    }
-    int n = (int) expectedCount;
     CRC32C crc = new CRC32C();
-    int[] ints = kind == Kind.INT32 ? new int[n] : null;
-    float[] floats = kind == Kind.FLOAT32 ? new float[n] : null;
+    Object a;
     try (FSDataInputStream in = fs.open(file)) {
-      byte[] head = new byte[HEADER_BYTES];
-      readFully(in, head, HEADER_BYTES, label);
-      crc.update(head, 0, HEADER_BYTES);
-      ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
-      for (int i = 0; i < 4; i++) {
-        if (head[i] != MAGIC[i]) {
-          throw new CheckpointException(label + " not a sparsetrain array file (bad magic)");
-        }
-      }
-      int version = Short.toUnsignedInt(h.getShort(4));
-      if (version != VERSION) {
-        throw new CheckpointException(label + " array format version " + version + " is not supported (this reader knows " + VERSION + ")");
-      }
-      Kind k = Kind.of(head[6]);
-      if (k != kind) {
-        throw new CheckpointException(label + " holds " + (k == null ? "unknown kind " + head[6] : k) + ", expected " + kind);
-      }
-      long count = h.getLong(8);
-      if (count != expectedCount) {
-        throw new CheckpointException(label + " holds " + count + " elements, manifest says " + expectedCount);
-      }
-      byte[] buf = new byte[4 * Math.min(Math.max(n, 1), CHUNK_ELEMENTS)];
-      ByteBuffer bb = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
-      for (int from = 0; from < n; from += CHUNK_ELEMENTS) {
-        int len = Math.min(n - from, CHUNK_ELEMENTS);
-        readFully(in, buf, 4 * len, label);
-        crc.update(buf, 0, 4 * len);
-        for (int i = 0; i < len; i++) {
-          int bits = bb.getInt(4 * i);
-          if (ints != null) {
-            ints[from + i] = bits;
-          } else {
-            floats[from + i] = Float.intBitsToFloat(bits);
-          }
-        }
-      }
+      a = readFrom(in, crc, kind, expectedCount, label);
       if (in.read() != -1) {
-        throw new CheckpointException(label + " has bytes after its " + n + " elements");
+        throw new CheckpointException(label + " has bytes after its " + expectedCount + " elements");
       }
     }
     if (crc.getValue() != expectedCrc) {
       throw new CheckpointException(label + " crc32c " + hex(crc.getValue()) + " != manifest " + hex(expectedCrc) + " (corrupt)");
+    }
+    return a;
+  }
+
+  /**
+   * Reads one array (header and elements) of the expected kind and length from {@code in}, adding
+   * its bytes to {@code crc}; an {@code int[]} or a {@code float[]}.
+   */
+  static Object readFrom(InputStream in, CRC32C crc, Kind kind, long expectedCount, String label) throws IOException {
+    if (expectedCount > Integer.MAX_VALUE - 16) {
+      throw new CheckpointException(label + " " + expectedCount + " elements do not fit a Java array");
+    }
+    int n = (int) expectedCount;
+    int[] ints = kind == Kind.INT32 ? new int[n] : null;
+    float[] floats = kind == Kind.FLOAT32 ? new float[n] : null;
+    byte[] head = new byte[HEADER_BYTES];
+    readFully(in, head, HEADER_BYTES, label);
+    crc.update(head, 0, HEADER_BYTES);
+    ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 4; i++) {
+      if (head[i] != MAGIC[i]) {
+        throw new CheckpointException(label + " not a sparsetrain array file (bad magic)");
+      }
+    }
+    int version = Short.toUnsignedInt(h.getShort(4));
+    if (version != VERSION) {
+      throw new CheckpointException(label + " array format version " + version + " is not supported (this reader knows " + VERSION + ")");
+    }
+    Kind k = Kind.of(head[6]);
+    if (k != kind) {
+      throw new CheckpointException(label + " holds " + (k == null ? "unknown kind " + head[6] : k) + ", expected " + kind);
+    }
+    long count = h.getLong(8);
+    if (count != expectedCount) {
+      throw new CheckpointException(label + " holds " + count + " elements, manifest says " + expectedCount);
+    }
+    byte[] buf = new byte[4 * Math.min(Math.max(n, 1), CHUNK_ELEMENTS)];
+    ByteBuffer bb = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
+    for (int from = 0; from < n; from += CHUNK_ELEMENTS) {
+      int len = Math.min(n - from, CHUNK_ELEMENTS);
+      readFully(in, buf, 4 * len, label);
+      crc.update(buf, 0, 4 * len);
+      for (int i = 0; i < len; i++) {
+        int bits = bb.getInt(4 * i);
+        if (ints != null) {
+          ints[from + i] = bits;
+        } else {
+          floats[from + i] = Float.intBitsToFloat(bits);
+        }
+      }
     }
     return ints != null ? ints : floats;
   }
@@ -172,7 +188,7 @@ final class ArrayFile {
     return crc.getValue();
   }
 
-  private static void readFully(InputStream in, byte[] b, int len, String label) throws IOException {
+  static void readFully(InputStream in, byte[] b, int len, String label) throws IOException {
     int off = 0;
     while (off < len) {
       int r = in.read(b, off, len - off);

@@ -4,7 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Names and constants of checkpoint format version 1. A checkpoint directory holds one folder per
+ * Names and constants of the checkpoint format (versions 1 and 2). A checkpoint directory holds one folder per
  * committed step:
  * <pre>
  * checkpoints/
@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
  *     opt0.bias.l0.bin …
  *   _tmp-step-000001400/             being written (HDFS, local disk): renamed into place when complete
  * </pre>
+ * A sharded run's checkpoint (format version 2, layout {@code sharded}) holds instead one
+ * {@link ShardFile} per shard, {@code shard.l0.s0.bin …}, written by the executors, and the same
+ * manifest, written last by the driver.
  * Every {@code .bin} file is an {@link ArrayFile}. Readers ignore names starting with {@code _}.
  */
 public final class CheckpointFormat {
@@ -23,8 +26,19 @@ public final class CheckpointFormat {
 
   /** The manifest's {@code format} value. */
   public static final String FORMAT_NAME = "sparsetrain-checkpoint";
-  /** The manifest format version written by this code; readers accept versions up to this one. */
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * The newest manifest format version this code reads and writes: 2 adds the sharded layout.
+   * Readers accept versions up to this one; layout {@code full} is still written as version 1.
+   */
+  public static final int FORMAT_VERSION = 2;
+  /** The manifest format version of a layout: 1 for {@link #LAYOUT_FULL} (unchanged since 1), 2 for {@link #LAYOUT_SHARDED}. */
+  static int versionOf(String layout) {
+    return layout.equals(LAYOUT_SHARDED) ? 2 : 1;
+  }
+  /** One array file per layer array, the whole model written by one JVM. */
+  public static final String LAYOUT_FULL = "full";
+  /** One {@link ShardFile} per (layer, row shard), written by the shards' owners. */
+  public static final String LAYOUT_SHARDED = "sharded";
   public static final String MANIFEST = "manifest.json";
   public static final String TMP_PREFIX = "_tmp-";
   public static final String OLD_PREFIX = "_old-";
@@ -56,4 +70,6 @@ public final class CheckpointFormat {
   static String biasFile(int l) { return "bias.l" + l + ".bin"; }
   static String slotValuesFile(int l, int s) { return "opt" + s + ".values.l" + l + ".bin"; }
   static String slotBiasFile(int l, int s) { return "opt" + s + ".bias.l" + l + ".bin"; }
+  /** The file of shard j of layer l in a sharded checkpoint. */
+  public static String shardFile(int l, int j) { return "shard.l" + l + ".s" + j + ".bin"; }
 }

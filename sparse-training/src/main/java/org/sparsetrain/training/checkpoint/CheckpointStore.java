@@ -213,6 +213,39 @@ public final class CheckpointStore {
    * @param method may be null (then dense/sparse storage is not checked)
    */
   public RestoreResult restore(ModelSpec spec, SparsityMethod method, Optimizer optimizer) throws IOException {
+    Objects.requireNonNull(optimizer, "optimizer");
+    Restored<RestoredCheckpoint> r = restoreWith(spec, method, optimizer, (d, m) -> Checkpoint.read(fs, d, optimizer));
+    return new RestoreResult(r.value(), r.problems());
+  }
+
+  /**
+   * Loads a checkpoint that passed the store's checks (manifest, compatibility with the run, file
+   * list and sizes); throws {@link CheckpointException} when its data does not verify, and the
+   * store then tries the previous one.
+   */
+  @FunctionalInterface
+  public interface Loader<T> {
+    T load(Path stepDir, Manifest manifest) throws IOException;
+  }
+
+  /**
+   * @param value what the loader made of the checkpoint, or null when the store holds no usable one
+   * @param dir the checkpoint's folder, or null
+   * @param manifest its manifest, or null
+   * @param problems newer checkpoints that were skipped, and why
+   */
+  public record Restored<T>(T value, Path dir, Manifest manifest, List<String> problems) {
+    public boolean found() { return value != null; }
+  }
+
+  /**
+   * {@link #restore} with the loading left to {@code loader}: a sharded trainer loads each shard
+   * on its owner instead of the whole model here. Newest first, every checkpoint must verify its
+   * manifest, fit the run, list the files its layout needs with their recorded sizes, and then
+   * load; the first that does is returned, with the reasons the newer ones were skipped.
+   */
+  public <T> Restored<T> restoreWith(ModelSpec spec, SparsityMethod method, Optimizer optimizer, Loader<T> loader)
+      throws IOException {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(optimizer, "optimizer");
     List<String> problems = new ArrayList<>();
@@ -226,9 +259,10 @@ public final class CheckpointStore {
         Manifest m = Manifest.read(fs, e.path());
         RestoredCheckpoint.checkCompatible(m, spec, method);
         Checkpoint.checkOptimizer(m, optimizer);
-        RestoredCheckpoint r = Checkpoint.read(fs, e.path(), optimizer);
-        verified.put(e.name(), r.manifest().manifestCrc());
-        return new RestoreResult(r, List.copyOf(problems));
+        m = Checkpoint.verifySizes(fs, e.path());
+        T value = loader.load(e.path(), m);
+        verified.put(e.name(), m.manifestCrc());
+        return new Restored<>(value, e.path(), m, List.copyOf(problems));
       } catch (IncompatibleCheckpointException ex) {
         if (firstIncompatible == null) {
           firstIncompatible = ex;
@@ -243,7 +277,7 @@ public final class CheckpointStore {
           + " fits this run (resume with the config it was written with, or use another output directory)."
           + " Problems: " + String.join("; ", problems));
     }
-    return new RestoreResult(null, List.copyOf(problems));
+    return new Restored<>(null, null, null, List.copyOf(problems));
   }
 
   // ------------------------------------------------------------------ commit and retention
@@ -258,6 +292,19 @@ public final class CheckpointStore {
   /** Writes {@code state} as a checkpoint, then applies the retention policy. */
   public CommitResult commit(TrainingState state, CheckpointMeta meta) throws IOException {
     Checkpoint.Committed c = Checkpoint.write(fs, dir, state, meta, protocol);
+    verified.put(c.dir().getName(), c.manifest().manifestCrc());
+    RetainResult r = retain();
+    return new CommitResult(c, r.deleted(), r.problems());
+  }
+
+  /**
+   * Writes a sharded checkpoint ({@link Checkpoint#writeSharded}: {@code shards} writes the shard
+   * files where the shards live, the manifest is written here, last), then applies the retention
+   * policy.
+   */
+  public CommitResult commitSharded(DriverState state, CheckpointMeta meta, Checkpoint.ShardWriter shards)
+      throws IOException {
+    Checkpoint.Committed c = Checkpoint.writeSharded(fs, dir, state, meta, protocol, shards);
     verified.put(c.dir().getName(), c.manifest().manifestCrc());
     RetainResult r = retain();
     return new CommitResult(c, r.deleted(), r.problems());

@@ -38,6 +38,16 @@ import org.apache.hadoop.fs.Path;
  *  "files":[{"name":"values.l0.bin","bytes":94096,"crc32c":"…"}, …],
  *  "written_by":"sparsetrain", "written_at":"2026-11-22T05:00:00Z"}
  * </pre>
+ * Format version 2 adds {@code "layout"}: {@code "full"} as above, or {@code "sharded"}, where
+ * the data files are one {@link ShardFile} per shard, written by the shards' owners in parallel:
+ * <pre>
+ *  "layout":"sharded", "fingerprint":"",     (no single JVM saw the whole model)
+ *  "shards":[{"layer":0,"index":0,"r0":0,"r1":150,"nnz":11760,"file":"shard.l0.s0.bin"}, …],
+ *  "files":[{"name":"shard.l0.s0.bin","bytes":…,"crc32c":"…",
+ *            "written_by":{"partition":0,"attempt":0,"stage":42,"executor":"1"}}, …]
+ * </pre>
+ * Version 1 manifests (no layout) are read as layout {@code full}; writers still write version 1
+ * for that layout, so older readers keep reading driver-mode checkpoints.
  * The manifest checksum makes a flipped byte in the manifest itself detectable: the file starts
  * with exactly {@code {"manifest_crc32c":"xxxxxxxx",} and the CRC covers the rest of the bytes.
  */
@@ -52,9 +62,13 @@ public final class Manifest {
   /** One data file as recorded. */
   public record FileEntry(String name, long bytes, long crc32c) {}
 
+  /** One shard of a sharded checkpoint: rows [r0, r1) of a layer, {@code nnz} stored weights, in {@code file}. */
+  public record ShardInfo(int layer, int index, int r0, int r1, long nnz, String file) {}
+
   private final ObjectNode root;
   private final List<LayerInfo> layers;
   private final Map<String, FileEntry> files;
+  private final List<ShardInfo> shards;
   private final long manifestCrc;
 
   private Manifest(ObjectNode root, long manifestCrc) throws CheckpointException {
@@ -109,6 +123,62 @@ public final class Manifest {
       }
     }
     this.files = Collections.unmodifiableMap(fs);
+    this.shards = parseShards(root, version, ls);
+  }
+
+  /**
+   * Version 1 has no {@code layout} (the whole model in per-layer files); version 2 names it:
+   * {@code full} or {@code sharded}, the latter with a {@code shards} list that cuts every layer
+   * into the same number of contiguous row ranges whose non-zeros add up to the layer's.
+   */
+  private static List<ShardInfo> parseShards(ObjectNode root, int version, List<LayerInfo> layers) throws CheckpointException {
+    String layout = root.path("layout").asText(CheckpointFormat.LAYOUT_FULL);
+    if (version >= 2 && !root.path("layout").isTextual()) {
+      throw new CheckpointException("manifest.json: format_version " + version + " needs a 'layout'");
+    }
+    if (layout.equals(CheckpointFormat.LAYOUT_FULL)) {
+      if (root.has("shards")) {
+        throw new CheckpointException("manifest.json: layout full lists shards");
+      }
+      return List.of();
+    }
+    if (!layout.equals(CheckpointFormat.LAYOUT_SHARDED) || version < 2) {
+      throw new CheckpointException("manifest.json: unknown layout '" + layout + "' for format_version " + version);
+    }
+    List<ShardInfo> out = new ArrayList<>();
+    for (JsonNode n : root.path("shards")) {
+      out.add(new ShardInfo(requireInt(n, "layer"), requireInt(n, "index"), requireInt(n, "r0"), requireInt(n, "r1"),
+          requireLong(n, "nnz"), n.path("file").asText("")));
+    }
+    int perLayer = out.size() / layers.size();
+    if (out.isEmpty() || perLayer * layers.size() != out.size()) {
+      throw new CheckpointException("manifest.json: " + out.size() + " shards do not cut " + layers.size()
+          + " layers into equally many");
+    }
+    for (int i = 0; i < out.size(); i++) {
+      ShardInfo s = out.get(i);
+      LayerInfo li = layers.get(i / perLayer);
+      int j = i % perLayer;
+      int r0 = j == 0 ? 0 : out.get(i - 1).r1();
+      long rows = s.r1() - (long) s.r0();
+      if (s.layer() != li.index() || s.index() != j || s.r0() != r0 || s.r1() < s.r0()
+          || (j == perLayer - 1 && s.r1() != li.out()) || s.nnz() < 0 || s.nnz() > rows * li.in()
+          || (!li.sparse() && s.nnz() != rows * li.in()) || !s.file().equals(CheckpointFormat.shardFile(s.layer(), j))) {
+        throw new CheckpointException("manifest.json: shard " + s + " does not continue layer " + li.index()
+            + " (" + perLayer + " shards of rows 0.." + li.out() + ")");
+      }
+    }
+    for (LayerInfo li : layers) {
+      long nnz = 0;
+      for (ShardInfo s : out.subList(li.index() * perLayer, (li.index() + 1) * perLayer)) {
+        nnz += s.nnz();
+      }
+      if (nnz != li.nnz()) {
+        throw new CheckpointException("manifest.json: the shards of layer " + li.index() + " hold " + nnz
+            + " weights, the layer " + li.nnz());
+      }
+    }
+    return Collections.unmodifiableList(out);
   }
 
   // ---------------------------------------------------------------- accessors
@@ -139,6 +209,13 @@ public final class Manifest {
     return e.isObject() ? ((ObjectNode) e).deepCopy() : JSON.createObjectNode();
   }
   public Map<String, FileEntry> files() { return files; }
+  /** {@code full} (one file per array of the whole model) or {@code sharded} (one file per shard). */
+  public String layout() { return shards.isEmpty() ? CheckpointFormat.LAYOUT_FULL : CheckpointFormat.LAYOUT_SHARDED; }
+  public boolean sharded() { return !shards.isEmpty(); }
+  /** The shards of a sharded checkpoint, layer by layer, each layer's in row order; empty for layout full. */
+  public List<ShardInfo> shards() { return shards; }
+  /** Shards per layer (0 for layout full). */
+  public int shardsPerLayer() { return shards.size() / layers.size(); }
   /** CRC32C of the manifest body: identifies this commit. */
   public long manifestCrc() { return manifestCrc; }
   /** A copy of the whole manifest. */

@@ -47,6 +47,21 @@ public final class ModelStructure implements java.io.Serializable {
   }
 
   /**
+   * The structure of a {@code spec} model with per-layer CSR arrays (null for a dense layer), e.g.
+   * read back from a checkpoint's shards; the arrays are kept, not copied.
+   */
+  public static ModelStructure of(org.sparsetrain.training.ModelSpec spec, long version, int[][] rowPtr, int[][] colIdx) {
+    if (rowPtr.length != spec.sizes().length - 1 || colIdx.length != rowPtr.length) {
+      throw new IllegalArgumentException(rowPtr.length + " layers of structure for model " + spec);
+    }
+    ModelStructure s = new ModelStructure();
+    s.sizes = spec.sizes().clone();
+    s.activation = spec.activation();
+    s.loss = spec.loss();
+    return s.with(version, rowPtr, colIdx);
+  }
+
+  /**
    * This structure with another mask version and per-layer CSR arrays (null for a dense layer);
    * the arrays are kept, not copied.
    */

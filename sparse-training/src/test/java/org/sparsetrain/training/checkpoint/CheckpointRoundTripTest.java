@@ -186,10 +186,10 @@ class CheckpointRoundTripTest {
     TrainingPlan plan = CheckpointFixtures.plan(CheckpointFixtures.sgd(), CheckpointFixtures.sparseMethod(), 1);
     Checkpoint.Committed c = Checkpoint.write(fs, new Path(root, "ckpt"), trained(plan, 3), CheckpointMeta.of(0, null));
     ObjectNode body = Manifest.read(fs, c.dir()).json();
-    body.put("format_version", 2);
+    body.put("format_version", 3);
     CheckpointFixtures.writeBytes(fs, new Path(c.dir(), "manifest.json"), Manifest.encode(body));
     CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(fs, c.dir(), plan.optimizer()));
-    assertTrue(e.getMessage().contains("format_version 2"), e.getMessage());
+    assertTrue(e.getMessage().contains("format_version 3"), e.getMessage());
   }
 
   @Test

@@ -70,4 +70,32 @@ final class ShardMessages {
       return 4L * drop.length + 8L * grow.length + (growValues == null ? 0 : 4L * growValues.length);
     }
   }
+
+  /** What the owner of a shard reports after writing its checkpoint file, and which task it was. */
+  static final class ShardFileWritten implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    int layer;
+    int index;
+    int r0;
+    int r1;
+    long nnz;
+    long bytes;
+    long crc32c;
+    /** False when no Spark task context was present (never, on executors). */
+    boolean inTask;
+    int partition;
+    int attempt;
+    int stage;
+    String executor;
+  }
+
+  /** A shard's checkpoint file read back and verified by its owner: the rows' structure, or what is wrong. */
+  static final class ShardCheck implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    int key;
+    /** Local row pointers and columns; null for a dense layer or when {@link #problem} is set. */
+    int[] rowPtr;
+    int[] colIdx;
+    String problem;
+  }
 }

@@ -16,6 +16,10 @@ public final class ShardedKryo {
     kryo.register(ShardMessages.ShardSummary.class);
     kryo.register(ShardMessages.ShardSummary[].class);
     kryo.register(ShardMessages.ShardEdit.class);
+    kryo.register(ShardMessages.ShardFileWritten.class);
+    kryo.register(ShardMessages.ShardFileWritten[].class);
+    kryo.register(ShardMessages.ShardCheck.class);
+    kryo.register(ShardMessages.ShardCheck[].class);
     kryo.register(scala.Tuple2[].class);
   }
 }

@@ -1,5 +1,6 @@
 package org.sparsetrain.training.spark.sharded;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -28,6 +29,13 @@ import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
 import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.ShardedStep;
+import org.sparsetrain.training.checkpoint.Checkpoint;
+import org.sparsetrain.training.checkpoint.CheckpointMeta;
+import org.sparsetrain.training.checkpoint.CheckpointStore;
+import org.sparsetrain.training.checkpoint.DriverState;
+import org.sparsetrain.training.checkpoint.Manifest;
+import org.sparsetrain.training.checkpoint.RestoredCheckpoint;
 import org.sparsetrain.training.data.BatchSampler;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.BatchStats;
@@ -86,8 +94,15 @@ import scala.Tuple2;
  * directory is set, else {@code localCheckpoint}); a lost executor's shards are recomputed from
  * the last checkpoint and the (pure) steps since, or read back from the checkpoint itself.
  *
- * <p>Not in sharded mode: local SGD, {@link TrainingListener#afterStep} (there is no driver-side
- * {@link TrainingState}), and checkpoints of the run (executor-written, one file per shard: left).
+ * <p><b>Checkpoints of the run.</b> Where the driver mode calls {@link TrainingListener#afterStep}
+ * with its {@link TrainingState}, this calls {@link TrainingListener#afterShardedStep}: its
+ * {@link ShardedStep#commit} has each shard's owner write its {@link org.sparsetrain.training.checkpoint.ShardFile}
+ * in parallel (through Hadoop {@code FileSystem} with the driver's configuration), and the driver
+ * write the manifest last ({@link CheckpointStore#commitSharded}). {@link #restore} verifies the
+ * newest such checkpoint on the owners and {@link #continueTraining(ShardedStart, JavaRDD, JavaRDD,
+ * TrainingListener)} has them load it: the resumed run ends with the straight run's model.
+ *
+ * <p>Not in sharded mode: local SGD.
  */
 public final class ShardedSparkTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(ShardedSparkTrainer.class);
@@ -136,19 +151,55 @@ public final class ShardedSparkTrainer {
     long n = TrainingData.checkTrain(train, spec, plan);
     TrainingData.checkTest(test, spec);
     TrainingState state = TrainingState.fresh(spec, plan, n);
-    return run(state, train, n, test, listener);
+    return run(ShardedStart.of(state), train, n, test, listener);
   }
 
   /** Trains from {@code state} (fresh or restored) to the end of the plan; the state object is not updated. */
   public TrainResult continueTraining(TrainingState state, JavaRDD<DataBlock> train, JavaRDD<DataBlock> test,
                                       TrainingListener listener) {
     TrainingData.checkState(state, spec);
-    long n = TrainingData.checkTrain(train, spec, plan);
-    TrainingData.checkTest(test, spec);
-    return run(state, train, n, test, listener);
+    return continueTraining(ShardedStart.of(state), train, test, listener);
   }
 
-  private TrainResult run(TrainingState initial, JavaRDD<DataBlock> train, long n, JavaRDD<DataBlock> test,
+  /**
+   * Trains from {@code start} to the end of the plan: a driver-held state is cut into shards, a
+   * sharded checkpoint is loaded by the shards' owners (the driver never holds its values).
+   */
+  public TrainResult continueTraining(ShardedStart start, JavaRDD<DataBlock> train, JavaRDD<DataBlock> test,
+                                      TrainingListener listener) {
+    long n = TrainingData.checkTrain(train, spec, plan);
+    TrainingData.checkTest(test, spec);
+    return run(start, train, n, test, listener);
+  }
+
+  /**
+   * The newest checkpoint of {@code store} that verifies and fits this run, ready to continue a run
+   * of {@code totalSteps} steps: a sharded checkpoint is verified by the shards' owners (each reads
+   * its own file; a missing, truncated or corrupt shard file makes the store fall back to the
+   * previous checkpoint, and says why); one of layout {@code full} (written by the driver mode)
+   * is read on the driver, which held that model when it wrote it.
+   */
+  public CheckpointStore.Restored<ShardedStart> restore(CheckpointStore store, long totalSteps) throws IOException {
+    HadoopConf conf = new HadoopConf(store.fileSystem().getConf());
+    return store.restoreWith(spec, plan.method(), plan.optimizer(), (dir, m) -> {
+      if (!m.sharded()) {
+        RestoredCheckpoint c = Checkpoint.read(store.fileSystem(), dir, plan.optimizer());
+        return ShardedStart.of(new TrainingState(c.network(), c.optimizer(), plan.method(), plan.learningRate(totalSteps),
+            plan.seed(), totalSteps, c.step(), m.maskVersion()));
+      }
+      ShardTable table = ShardTable.of(dir, m);
+      String previous = sc.getLocalProperty("spark.job.description");
+      sc.setJobDescription(options.base().runName() + " verify the shards of " + dir);
+      try {
+        ModelStructure structure = ShardCheckpoints.check(sc, table, conf, spec);
+        return ShardedStart.ofCheckpoint(dir, table, structure, m.step(), m.optimizerStep(), conf);
+      } finally {
+        sc.setLocalProperty("spark.job.description", previous);
+      }
+    });
+  }
+
+  private TrainResult run(ShardedStart initial, JavaRDD<DataBlock> train, long n, JavaRDD<DataBlock> test,
                           TrainingListener listener) {
     TrainingListener out = listener == null ? TrainingListener.NONE : listener;
     checkpointFiles.clear();
@@ -208,16 +259,26 @@ public final class ShardedSparkTrainer {
     private double lastLoss = Double.NaN;
     private long pendingSent;
 
-    Run(TrainingState initial, JavaRDD<DataBlock> train, long n) {
+    Run(ShardedStart start, JavaRDD<DataBlock> train, long n) {
       this.sampler = new BatchSampler(n, plan.batchSize(), plan.seed());
-      this.method = initial.method();
-      this.optimizer = initial.optimizer().optimizer();
-      this.learningRate = plan.learningRate(initial.totalSteps());
-      this.seed = initial.seed();
-      this.totalSteps = initial.totalSteps();
-      this.step = initial.step();
-      this.optimizerStep = initial.optimizer().step();
-      this.shards = options.shards() > 0 ? options.shards() : Math.max(1, sc.defaultParallelism());
+      TrainingState initial = start.state;
+      this.method = initial != null ? initial.method() : plan.method();
+      this.optimizer = initial != null ? initial.optimizer().optimizer() : plan.optimizer();
+      this.totalSteps = initial != null ? initial.totalSteps() : sampler.stepsPerEpoch() * plan.epochs();
+      this.learningRate = plan.learningRate(totalSteps);
+      this.seed = initial != null ? initial.seed() : plan.seed();
+      this.step = start.step;
+      this.optimizerStep = start.optimizerStep;
+      if (step > totalSteps) {
+        throw new IllegalArgumentException("the run starts at step " + step + " of a plan of " + totalSteps + " steps");
+      }
+      int configured = options.shards() > 0 ? options.shards() : Math.max(1, sc.defaultParallelism());
+      if (start.table != null && start.table.perLayer != configured) {
+        LOG.info("{}: resuming from {} with its {} shards per layer (the run would cut {}): the layout of a sharded"
+            + " checkpoint is kept, the model is the same for any cut", options.base().runName(), start.dir,
+            start.table.perLayer, configured);
+      }
+      this.shards = start.table != null ? start.table.perLayer : configured;
       this.partitioner = new ShardPartitioner(shards);
       int v = (int) Math.min(options.base().shardsFor(plan.batchSize()), n);
       int p = Math.max(1, Math.min(train.getNumPartitions(), v));
@@ -229,10 +290,17 @@ public final class ShardedSparkTrainer {
         sc.setCheckpointDir(options.checkpointDir());
       }
       this.reliable = sc.getCheckpointDir().isPresent();
-      Network net = initial.network();
-      this.structure = ModelStructure.of(net, initial.maskVersion());
-      this.bounds = cut(structure, shards);
-      this.current = distribute(net, initial.optimizer());
+      if (initial != null) {
+        Network net = initial.network();
+        this.structure = ModelStructure.of(net, initial.maskVersion());
+        this.bounds = cut(structure, shards);
+        this.current = distribute(net, initial.optimizer());
+      } else {
+        this.structure = start.structure;
+        this.bounds = start.table.bounds();
+        describe("load the shards of " + start.dir);
+        this.current = materialise(ShardCheckpoints.load(sc, start.table, start.conf), step, true).rdd;
+      }
       this.structureBc = sc.broadcast(structure);
       pendingSent = structureBytes(structure);
       LOG.info("{}: sharded mode, {} rows, batch {}, {} virtual shards over {} data partitions, {} shards per layer,"
@@ -347,11 +415,47 @@ public final class ShardedSparkTrainer {
               fmt(eval.accuracy()));
           epochStats = BatchStats.ZERO;
         }
+        listener.afterShardedStep(new Completed(step));
       }
       double wall = (System.nanoTime() - start) / 1e9;
       BatchStats eval = evaluate(test, step);
       Network net = options.collectModel() ? collectModel() : null;
       return new TrainResult(net, eval, step, plan.epochs(), wall, (step - firstStep) * (double) plan.batchSize() / wall);
+    }
+
+    /** Step t, complete: what a checkpoint of it needs, valid while the listener is called. */
+    private final class Completed implements ShardedStep {
+      private final long t;
+
+      Completed(long t) {
+        this.t = t;
+      }
+
+      @Override public long step() { return t; }
+      @Override public long totalSteps() { return totalSteps; }
+
+      @Override
+      public CheckpointStore.CommitResult commit(CheckpointStore store, CheckpointMeta meta) throws IOException {
+        if (t != step) {
+          throw new IllegalStateException("step " + t + " is over (the run is at step " + step + "): checkpoint it"
+              + " while the listener is called");
+        }
+        HadoopConf conf = new HadoopConf(store.fileSystem().getConf());
+        describe(String.format(Locale.ROOT, "checkpoint step %d: the owners write %d shard files", t,
+            structure.layers() * shards));
+        return store.commitSharded(driverState(), meta, folder -> ShardCheckpoints.write(current, folder, conf, shards));
+      }
+    }
+
+    /** What the manifest of a sharded checkpoint records about the driver's side of the run. */
+    private DriverState driverState() {
+      List<Manifest.LayerInfo> layers = new ArrayList<>();
+      for (int l = 0; l < structure.layers(); l++) {
+        layers.add(new Manifest.LayerInfo(l, structure.in(l), structure.out(l), structure.sparse(l),
+            Math.toIntExact(structure.nnz(l))));
+      }
+      return new DriverState(step, totalSteps, structure.version(), seed, method.name(), spec.sizes(), spec.activation(),
+          spec.loss(), layers, optimizer, optimizerStep, "");
     }
 
     private double[] densities() {

@@ -1,6 +1,7 @@
 package org.sparsetrain.training.spark.sharded;
 
 import java.util.Arrays;
+import org.sparsetrain.training.checkpoint.ShardFile;
 import org.sparsetrain.training.nn.SparseLinear;
 import org.sparsetrain.training.nn.StructureChange;
 import org.sparsetrain.training.optim.Optimizer;
@@ -85,6 +86,29 @@ final class WeightShard extends BatchTotals {
       c[i] = a[i].clone();
     }
     return c;
+  }
+
+  /** This shard as the content of its checkpoint file ({@code index}: its place in the layer). */
+  ShardFile.Content content(int index) {
+    return new ShardFile.Content(layer, index, r0, r1, in, rowPtr, colIdx, values, bias, slots, biasSlots);
+  }
+
+  /** The shard {@code key} of mask version {@code version} read back from its checkpoint file. */
+  static WeightShard of(ShardFile.Content c, int key, long version) {
+    WeightShard s = new WeightShard();
+    s.key = key;
+    s.layer = c.layer();
+    s.r0 = c.r0();
+    s.r1 = c.r1();
+    s.in = c.in();
+    s.version = version;
+    s.rowPtr = c.rowPtr();
+    s.colIdx = c.colIdx();
+    s.values = c.values();
+    s.bias = c.bias();
+    s.slots = c.slots();
+    s.biasSlots = c.biasSlots();
+    return s;
   }
 
   /** Values only, for the all-gather. */
