@@ -22,13 +22,13 @@ import org.sparsetrain.pruning.imp.ImpMethod;
 import org.sparsetrain.pruning.imp.ImpRunner;
 import org.sparsetrain.jobs.engine.Engine;
 import org.sparsetrain.jobs.engine.Engines;
+import org.sparsetrain.jobs.engine.Start;
 import org.sparsetrain.training.ModelSpec;
 import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
 import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.checkpoint.CheckpointStore;
-import org.sparsetrain.training.checkpoint.RestoredCheckpoint;
 import org.sparsetrain.training.checkpoint.RetentionPolicy;
 import org.sparsetrain.training.data.BatchSampler;
 import org.sparsetrain.training.data.DataBlock;
@@ -83,9 +83,6 @@ public final class TrainJob {
             + " pass --resume to continue it with this config, or choose another --out");
       }
       engine = Engines.open(cfg, mode, session);
-      if (mode.equals("sharded")) {
-        console.println("note: the sharded mode writes no training checkpoints yet; the run's result is its summary and report");
-      }
       return train(cfg, output, store, hasCheckpoints || resume, engine, console, configText);
     } finally {
       if (engine != null) {
@@ -103,25 +100,23 @@ public final class TrainJob {
         .stepsPerEpoch();
     long total = spe * cfg.getInt("training.epochs");
     TrainingPlan plan = TrainSetup.plan(cfg, total);
-    TrainingState state = null;
+    Start start = null;
     String metricsSoFar = null;
     if (restore) {
-      CheckpointStore.RestoreResult restored = store.restore(spec, plan.method(), plan.optimizer());
+      CheckpointStore.Restored<Start> restored = engine.restore(spec, plan, total, store);
       for (String p : restored.problems()) {
         console.println("checkpoint skipped: " + p);
       }
       if (restored.found()) {
-        RestoredCheckpoint c = restored.checkpoint();
-        state = new TrainingState(c.network(), c.optimizer(), plan.method(), plan.learningRate(total), plan.seed(),
-            total, c.step(), c.manifest().maskVersion());
-        console.printf(Locale.ROOT, "resuming from %s: step %d of %d%n", c.dir(), c.step(), total);
-        metricsSoFar = output.exists(RunOutput.METRICS) ? MetricsLog.upTo(output.read(RunOutput.METRICS), c.step()) : null;
+        start = restored.value();
+        console.printf(Locale.ROOT, "resuming from %s: step %d of %d%n", restored.dir(), start.step(), total);
+        metricsSoFar = output.exists(RunOutput.METRICS) ? MetricsLog.upTo(output.read(RunOutput.METRICS), start.step()) : null;
       } else {
         console.println("no usable checkpoint in " + store.dir() + ": starting from step 0");
       }
     }
-    if (state == null) {
-      state = TrainingState.fresh(spec, plan, engine.trainRows());
+    if (start == null) {
+      start = new Start.OnDriver(TrainingState.fresh(spec, plan, engine.trainRows()));
       output.delete(RunOutput.METRICS);
     }
     output.write(RunOutput.CONFIG, configText);
@@ -135,9 +130,9 @@ public final class TrainJob {
     if (plan.method() instanceof ImpMethod imp) {
       result = trainImp(imp, spec, plan, engine, TrainingListener.all(progress, metrics), console);
     } else {
-      result = engine.train(spec, plan, state, TrainingListener.all(progress, metrics,
+      result = engine.train(spec, plan, start, TrainingListener.all(progress, metrics,
           new CheckpointPolicy(store, configText, cfg.getLong("checkpoint.every_steps"), cfg.getBool("checkpoint.every_epoch"),
-              spe, state.step(), console)));
+              spe, start.step(), console)));
     }
     ObjectNode summary = summary(cfg, plan, result);
     output.write(RunOutput.SUMMARY, JSON.writeValueAsString(summary));

@@ -1,5 +1,6 @@
 package org.sparsetrain.jobs.engine;
 
+import java.io.IOException;
 import java.util.Locale;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
@@ -9,12 +10,14 @@ import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
 import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.checkpoint.CheckpointStore;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.spark.SparkTrainer;
 import org.sparsetrain.training.spark.SparkTrainerOptions;
 import org.sparsetrain.jobs.ml.SparseMLKryoRegistrator;
 import org.sparsetrain.training.spark.sharded.ShardedOptions;
 import org.sparsetrain.training.spark.sharded.ShardedSparkTrainer;
+import org.sparsetrain.training.spark.sharded.ShardedStart;
 
 /**
  * Trains on Spark with the {@link SparkTrainer}: data packed once into cached blocks, the model
@@ -105,6 +108,26 @@ public final class SparkEngine implements Engine {
             spark.sparkContext().master(), train.partitions(), options.localSteps())
         : String.format(Locale.ROOT, "spark %s, %d partitions, weights sharded over the executors (%s shards per layer)",
             spark.sparkContext().master(), train.partitions(), sharded.shards() == 0 ? "default parallelism" : sharded.shards());
+  }
+
+  /** In sharded mode the shards' owners verify the checkpoint and load it later; the driver reads only masks. */
+  @Override
+  public CheckpointStore.Restored<Start> restore(ModelSpec spec, TrainingPlan plan, long totalSteps, CheckpointStore store)
+      throws IOException {
+    if (sharded == null) {
+      return Engine.super.restore(spec, plan, totalSteps, store);
+    }
+    CheckpointStore.Restored<ShardedStart> r = new ShardedSparkTrainer(spark, spec, plan, sharded).restore(store, totalSteps);
+    return new CheckpointStore.Restored<>(r.found() ? new Start.Sharded(r.value()) : null, r.dir(), r.manifest(),
+        r.problems());
+  }
+
+  @Override
+  public TrainResult train(ModelSpec spec, TrainingPlan plan, Start start, TrainingListener listener) {
+    if (start instanceof Start.Sharded s && sharded != null) {
+      return new ShardedSparkTrainer(spark, spec, plan, sharded).continueTraining(s.start(), train.blocks(), test, listener);
+    }
+    return Engine.super.train(spec, plan, start, listener);
   }
 
   @Override

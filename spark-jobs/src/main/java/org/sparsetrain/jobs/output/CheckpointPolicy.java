@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import org.sparsetrain.training.EpochReport;
+import org.sparsetrain.training.ShardedStep;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.checkpoint.CheckpointMeta;
@@ -13,7 +14,8 @@ import org.sparsetrain.training.checkpoint.CheckpointStore;
  * When a run checkpoints: every {@code everySteps} steps (at the first consistent point at or
  * after each multiple, so local-SGD rounds are respected), at every epoch's end and at the last
  * step. Each checkpoint carries the resolved config and, at epoch ends, the eval accuracy that
- * keep-best retention ranks by. Old checkpoints are deleted by the store only after a newer one is
+ * keep-best retention ranks by. A sharded run's checkpoints follow the same policy, written by the
+ * shards' owners ({@link ShardedStep#commit}). Old checkpoints are deleted by the store only after a newer one is
  * committed.
  */
 public final class CheckpointPolicy implements TrainingListener {
@@ -47,9 +49,24 @@ public final class CheckpointPolicy implements TrainingListener {
 
   @Override
   public void afterStep(TrainingState state) {
-    long t = state.step();
+    maybeCommit(state.step(), state.totalSteps(), meta -> store.commit(state, meta));
+  }
+
+  /** A sharded run: the shards' owners write the shard files, the driver the manifest. */
+  @Override
+  public void afterShardedStep(ShardedStep step) {
+    maybeCommit(step.step(), step.totalSteps(), meta -> step.commit(store, meta));
+  }
+
+  /** Writes the checkpoint of a step with the meta this policy gives it. */
+  @FunctionalInterface
+  private interface Commit {
+    CheckpointStore.CommitResult with(CheckpointMeta meta) throws IOException;
+  }
+
+  private void maybeCommit(long t, long totalSteps, Commit commit) {
     boolean epochEnd = t % stepsPerEpoch == 0;
-    boolean due = t == state.totalSteps()
+    boolean due = t == totalSteps
         || (everyEpoch && epochEnd)
         || (everySteps > 0 && t / everySteps > lastCheckpoint / everySteps);
     if (!due || t == lastCheckpoint) {
@@ -60,7 +77,7 @@ public final class CheckpointPolicy implements TrainingListener {
       meta = meta.withExtra(METRIC, lastEpoch.evalAccuracy());
     }
     try {
-      CheckpointStore.CommitResult r = store.commit(state, meta);
+      CheckpointStore.CommitResult r = commit.with(meta);
       for (String p : r.problems()) {
         console.println("checkpoint: " + p);
       }
