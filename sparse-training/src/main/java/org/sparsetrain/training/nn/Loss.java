@@ -10,10 +10,11 @@ public enum Loss {
   /** Softmax followed by cross-entropy, per example {@code -log softmax(z)_y}. */
   SOFTMAX_CROSS_ENTROPY {
     @Override
-    double lossAndDelta(float[] z, int classes, int batch, int[] labels, int labelOffset, float scale, float[] delta) {
+    double lossAndDelta(float[] z, int classes, int batch, int rows, int[] labels, int labelOffset, float scale,
+                        float[] delta) {
       double total = 0;
       double[] p = new double[classes];
-      for (int b = 0; b < batch; b++) {
+      for (int b = 0; b < rows; b++) {
         double max = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < classes; c++) {
           max = Math.max(max, z[c * batch + b]);
@@ -36,9 +37,10 @@ public enum Loss {
   /** Half squared error against the one-hot label, summed over outputs: {@code ½·Σ_c (z_c − 1[c=y])²}. */
   MSE {
     @Override
-    double lossAndDelta(float[] z, int classes, int batch, int[] labels, int labelOffset, float scale, float[] delta) {
+    double lossAndDelta(float[] z, int classes, int batch, int rows, int[] labels, int labelOffset, float scale,
+                        float[] delta) {
       double total = 0;
-      for (int b = 0; b < batch; b++) {
+      for (int b = 0; b < rows; b++) {
         int y = labels[labelOffset + b];
         for (int c = 0; c < classes; c++) {
           double d = z[c * batch + b] - (c == y ? 1.0 : 0.0);
@@ -51,10 +53,12 @@ public enum Loss {
   };
 
   /**
-   * Writes {@code scale · ∂loss_b/∂z} into {@code delta} and returns the loss summed (unscaled) over
-   * the batch.
+   * Writes {@code scale · ∂loss_b/∂z} into {@code delta} for the first {@code rows} of the
+   * {@code batch} columns (the rest are left as they are) and returns the loss summed (unscaled)
+   * over those rows.
    */
-  abstract double lossAndDelta(float[] z, int classes, int batch, int[] labels, int labelOffset, float scale, float[] delta);
+  abstract double lossAndDelta(float[] z, int classes, int batch, int rows, int[] labels, int labelOffset, float scale,
+                               float[] delta);
 
   /** Parses {@code cross_entropy} (alias {@code softmax_cross_entropy}) or {@code mse}. */
   public static Loss parse(String name) {

@@ -105,39 +105,56 @@ public final class Network {
    */
   public BatchStats accumulateGradient(float[] x, int batch, int[] labels, int labelOffset, float scale,
                                        float[] grad, ParameterLayout layout, Workspace ws) {
-    float[] logits = forward(x, batch, ws);
+    return accumulateGradient(x, batch, batch, labels, labelOffset, scale, grad, layout, ws);
+  }
+
+  /**
+   * As {@link #accumulateGradient(float[], int, int[], int, float, float[], ParameterLayout, Workspace)}
+   * on the first {@code rows} of {@code lanes} batch columns: the other lanes are padding (their
+   * inputs must be zero), get a zero loss gradient and so add exactly nothing. Padding a batch to
+   * whole vectors keeps the kernels off their scalar tails.
+   */
+  public BatchStats accumulateGradient(float[] x, int rows, int lanes, int[] labels, int labelOffset, float scale,
+                                       float[] grad, ParameterLayout layout, Workspace ws) {
+    if (rows <= 0 || rows > lanes) {
+      throw new IllegalArgumentException(rows + " rows in a batch of " + lanes + " lanes");
+    }
+    float[] logits = forward(x, lanes, ws);
     int classes = classes();
-    long correct = countCorrect(logits, classes, batch, labels, labelOffset);
+    long correct = countCorrect(logits, classes, lanes, rows, labels, labelOffset);
     int last = layers.length - 1;
     float[] delta = ws.deltas[last];
-    double lossSum = loss.lossAndDelta(logits, classes, batch, labels, labelOffset, scale, delta);
+    double lossSum = loss.lossAndDelta(logits, classes, lanes, rows, labels, labelOffset, scale, delta);
+    for (int c = 0; rows < lanes && c < classes; c++) {
+      Arrays.fill(delta, c * lanes + rows, (c + 1) * lanes, 0f);
+    }
     for (int l = last; l >= 0; l--) {
       float[] dx = null;
       if (l > 0) {
         dx = ws.deltas[l - 1];
-        Arrays.fill(dx, 0, layers[l].inFeatures() * batch, 0f);
+        Arrays.fill(dx, 0, layers[l].inFeatures() * lanes, 0f);
       }
-      layers[l].backward(ws.acts[l], ws.deltas[l], batch, grad, layout.weightOffset(l), grad, layout.biasOffset(l), dx);
+      layers[l].backward(ws.acts[l], ws.deltas[l], lanes, grad, layout.weightOffset(l), grad, layout.biasOffset(l), dx);
       if (l > 0) {
-        hidden.backward(ws.acts[l], dx, layers[l].inFeatures() * batch);
+        hidden.backward(ws.acts[l], dx, layers[l].inFeatures() * lanes);
       }
     }
-    return new BatchStats(lossSum, correct, batch);
+    return new BatchStats(lossSum, correct, rows);
   }
 
   /** Summed loss and correct count of a batch without gradients. */
   public BatchStats evaluate(float[] x, int batch, int[] labels, int labelOffset, Workspace ws) {
     float[] logits = forward(x, batch, ws);
     int classes = classes();
-    long correct = countCorrect(logits, classes, batch, labels, labelOffset);
+    long correct = countCorrect(logits, classes, batch, batch, labels, labelOffset);
     float[] delta = ws.deltas[layers.length - 1];
-    double lossSum = loss.lossAndDelta(logits, classes, batch, labels, labelOffset, 0f, delta);
+    double lossSum = loss.lossAndDelta(logits, classes, batch, batch, labels, labelOffset, 0f, delta);
     return new BatchStats(lossSum, correct, batch);
   }
 
-  private static long countCorrect(float[] logits, int classes, int batch, int[] labels, int off) {
+  private static long countCorrect(float[] logits, int classes, int batch, int rows, int[] labels, int off) {
     long correct = 0;
-    for (int b = 0; b < batch; b++) {
+    for (int b = 0; b < rows; b++) {
       if (argmax(logits, classes, batch, b) == labels[off + b]) {
         correct++;
       }

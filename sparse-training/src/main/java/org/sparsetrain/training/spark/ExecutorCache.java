@@ -3,6 +3,9 @@ package org.sparsetrain.training.spark;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.sparsetrain.training.data.BatchSampler;
+import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.training.nn.BatchStats;
 import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.nn.ParameterLayout;
 
@@ -44,16 +47,46 @@ public final class ExecutorCache {
     public final int[] rows;
 
     Replica(Network net, int capacity) {
+      int lanes = lanes(capacity);
       this.net = net;
       this.layout = net.layout();
       this.capacity = capacity;
-      this.ws = net.workspace(capacity);
+      this.ws = net.workspace(lanes);
       this.grad = new float[layout.size()];
-      this.x = new float[net.inputs() * capacity];
-      this.tmp = new float[net.inputs() * capacity];
-      this.y = new int[capacity];
+      this.x = new float[net.inputs() * lanes];
+      this.tmp = new float[net.inputs() * lanes];
+      this.y = new int[lanes];
       this.rows = new int[capacity];
     }
+
+    /**
+     * The gradient of the rows of step {@code step}'s global batch that fall in block {@code b}
+     * (scale 1/B) into {@link #grad} (zeroed first), computed as one micro-batch padded with zero
+     * lanes to whole vectors ({@link #LANES}); null if the block has none of them. The same
+     * function of the block's rows wherever it runs, so both trainers' sums stay exact.
+     */
+    public BatchStats microBatch(DataBlock b, BatchSampler sampler, long step) {
+      int n = sampler.localRows(step, b.firstRow(), b.rows(), rows);
+      if (n == 0) {
+        return null;
+      }
+      int lanes = lanes(n);
+      int f = net.inputs();
+      b.gather(rows, 0, n, tmp, y, 0);
+      for (int c = 0; c < f; c++) {
+        System.arraycopy(tmp, c * n, x, c * lanes, n);
+        java.util.Arrays.fill(x, c * lanes + n, (c + 1) * lanes, 0f);
+      }
+      java.util.Arrays.fill(grad, 0f);
+      return net.accumulateGradient(x, n, lanes, y, 0, 1f / sampler.batchSize(), grad, layout, ws);
+    }
+  }
+
+  /** Micro-batches are padded to a multiple of this many lanes (one AVX-512 vector of floats). */
+  public static final int LANES = 16;
+
+  static int lanes(int rows) {
+    return (rows + LANES - 1) / LANES * LANES;
   }
 
   public static Replica borrow(String runId, ModelStructure s, int capacity) {

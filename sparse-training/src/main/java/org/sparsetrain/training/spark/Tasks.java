@@ -62,15 +62,9 @@ final class Tasks {
       ExecutorCache.giveBack(runId, structure.value().version, r);
     }
 
-    /** Forward/backward of the micro-batch of {@code b} at this step into r.grad (zeroed first); null if it has no rows. */
+    /** Forward/backward of the micro-batch of {@code b} at this step into r.grad; null if it has no rows. */
     BatchStats microBatch(ExecutorCache.Replica r, DataBlock b) {
-      int n = sampler.localRows(step, b.firstRow(), b.rows(), r.rows);
-      if (n == 0) {
-        return null;
-      }
-      b.gather(r.rows, 0, n, r.x, r.y, 0);
-      Arrays.fill(r.grad, 0f);
-      return r.net.accumulateGradient(r.x, n, r.y, 0, 1f / sampler.batchSize(), r.grad, r.layout, r.ws);
+      return r.microBatch(b, sampler, step);
     }
   }
 

@@ -1,7 +1,6 @@
 package org.sparsetrain.training.spark.sharded;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
@@ -110,13 +109,10 @@ final class ShardTasks {
         float[] buf = null;
         while (blocks.hasNext()) {
           DataBlock b = blocks.next();
-          int n = sampler.localRows(step, b.firstRow(), b.rows(), r.rows);
-          if (n == 0) {
+          BatchStats st = r.microBatch(b, sampler, step);
+          if (st == null) {
             continue;
           }
-          b.gather(r.rows, 0, n, r.x, r.y, 0);
-          Arrays.fill(r.grad, 0f);
-          BatchStats st = r.net.accumulateGradient(r.x, n, r.y, 0, 1f / sampler.batchSize(), r.grad, r.layout, r.ws);
           bad |= !FixedPoint.add(r.grad, 0, acc, acc.length);
           lossSum += st.lossSum();
           correct += st.correct();
