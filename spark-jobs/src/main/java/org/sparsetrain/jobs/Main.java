@@ -17,6 +17,8 @@ import org.sparsetrain.training.checkpoint.SafetensorsExport;
 import org.sparsetrain.training.nn.BatchStats;
 import org.sparsetrain.training.nn.Fingerprint;
 import org.sparsetrain.training.checkpoint.IncompatibleCheckpointException;
+import org.sparsetrain.training.spark.DriverMemory;
+import org.sparsetrain.training.spark.DriverMemoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Option;
 /**
  * The one entry point, for {@code scripts/sparsetrain} and {@code spark-submit --class
  * org.sparsetrain.jobs.Main}. Exit codes a scheduler can act on: {@value #OK} success,
- * {@value #USAGE} bad usage or config (fix the call, do not retry), {@value #BAD_DATA} bad input
+ * {@value #USAGE} bad usage or config, including a driver heap too small for the model in
+ * {@code distribution.mode=driver} (fix the call, do not retry), {@value #BAD_DATA} bad input
  * data, {@value #IO} file system unreachable or I/O failure (worth a retry), {@value #FAILED} any
  * other failure.
  */
@@ -40,6 +43,17 @@ public final class Main implements Callable<Integer> {
   public static final int IO = 4;
 
   public static void main(String[] args) {
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+      if (e instanceof OutOfMemoryError) {
+        // a Spark thread (scheduler, result fetcher) ran out of heap: the context cannot recover, and
+        // an orderly exit could wait forever on it
+        System.err.println("error: " + DriverMemory.outOfMemory(Runtime.getRuntime().maxMemory()));
+        System.err.flush();
+        Runtime.getRuntime().halt(USAGE);
+      }
+      System.err.println("uncaught in thread " + thread.getName() + ": " + e);
+      e.printStackTrace();
+    });
     int code = run(args, System.out, System.err);
     System.exit(code);
   }
@@ -58,7 +72,12 @@ public final class Main implements Callable<Integer> {
       e.getCommandLine().usage(err);
       return USAGE;
     });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError e) {
+      err.println("error: " + DriverMemory.outOfMemory(Runtime.getRuntime().maxMemory()));
+      return USAGE;
+    }
   }
 
   private final PrintStream out;
@@ -79,7 +98,7 @@ public final class Main implements Callable<Integer> {
     if (e instanceof DataException) {
       return BAD_DATA;
     }
-    if (e instanceof ConfigException || e instanceof IncompatibleCheckpointException) {
+    if (e instanceof ConfigException || e instanceof IncompatibleCheckpointException || e instanceof DriverMemoryException) {
       return USAGE;
     }
     if (e instanceof IOException || e instanceof UncheckedIOException) {

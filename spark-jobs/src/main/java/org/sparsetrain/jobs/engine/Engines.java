@@ -14,6 +14,7 @@ import org.sparsetrain.jobs.config.JobConfig;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.jobs.config.TrainSetup;
 import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.spark.DriverMemory;
 import org.sparsetrain.training.spark.SparkTrainerOptions;
 import org.sparsetrain.training.spark.sharded.DistributionMode;
 import org.sparsetrain.training.spark.sharded.ShardedOptions;
@@ -50,8 +51,8 @@ public final class Engines {
       return mode;
     }
     TrainingPlan plan = TrainSetup.plan(cfg, 1000);
-    DistributionMode.Choice c = DistributionMode.choose(
-        DistributionMode.modelBytes(TrainSetup.model(cfg), plan.method(), plan.optimizer()));
+    DistributionMode.Choice c = DistributionMode.choose(TrainSetup.model(cfg), plan.method(), plan.optimizer(),
+        cfg.getInt("distribution.local_steps"), Math.max(1, cfg.getInt("distribution.partitions")));
     String chosen = c.mode().name().toLowerCase(java.util.Locale.ROOT);
     console.println("distribution.mode auto: " + chosen + " (" + c.reason() + ")");
     return chosen;
@@ -87,6 +88,11 @@ public final class Engines {
     SparkSession spark = session.spark();
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int partitions = cfg.getInt("distribution.partitions") > 0 ? cfg.getInt("distribution.partitions") : sc.defaultParallelism();
+    if (mode.equals("driver")) {
+      TrainingPlan plan = TrainSetup.plan(cfg, 1000);
+      DriverMemory.of(TrainSetup.model(cfg), plan.method(), plan.optimizer(), options.localSteps(), partitions, sc.isLocal())
+          .check(options.driverHeap());
+    }
     int[] layers = cfg.getIntArray("model.layers");
     BlockPacker.Packed train;
     JavaRDD<DataBlock> test;

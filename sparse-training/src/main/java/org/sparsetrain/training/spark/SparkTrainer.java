@@ -120,6 +120,8 @@ public final class SparkTrainer {
   private TrainResult run(TrainingState initial, JavaRDD<DataBlock> train, long n, JavaRDD<DataBlock> test,
                           TrainingListener listener) {
     TrainingListener out = listener == null ? TrainingListener.NONE : listener;
+    DriverMemory.of(initial.network(), initial.optimizer().slots(), options.localSteps(), train.getNumPartitions(),
+        sc.isLocal()).check(options.driverHeap());
     try (Run r = new Run(initial, train, n)) {
       return r.loop(test, out);
     }

@@ -21,10 +21,13 @@ import java.io.Serializable;
  * @param logEvery log a progress line every this many steps (0 = never; default 50)
  * @param failOnceAtStep test hook: at this step the task of partition 0 throws on its first attempt
  *     (0 = never)
+ * @param driverHeapBytes the driver heap the pre-flight {@link DriverMemory#check} compares with (0 =
+ *     this JVM's {@code Runtime.maxMemory()}, the default)
  */
 public record SparkTrainerOptions(String runName, int localSteps, int virtualShards, int treeDepth,
-                                  int denseBlockFloats, int logEvery, long failOnceAtStep) implements Serializable {
-  public static final SparkTrainerOptions DEFAULTS = new SparkTrainerOptions("sparsetrain", 1, 0, 2, 1 << 20, 50, 0);
+                                  int denseBlockFloats, int logEvery, long failOnceAtStep, long driverHeapBytes)
+    implements Serializable {
+  public static final SparkTrainerOptions DEFAULTS = new SparkTrainerOptions("sparsetrain", 1, 0, 2, 1 << 20, 50, 0, 0);
 
   public SparkTrainerOptions {
     if (runName == null || runName.isBlank()) {
@@ -48,6 +51,14 @@ public record SparkTrainerOptions(String runName, int localSteps, int virtualSha
     if (failOnceAtStep < 0) {
       throw new IllegalArgumentException("failOnceAtStep must be >= 0, got " + failOnceAtStep);
     }
+    if (driverHeapBytes < 0) {
+      throw new IllegalArgumentException("driverHeapBytes must be >= 0 (0 = the JVM's max heap), got " + driverHeapBytes);
+    }
+  }
+
+  /** The driver heap the pre-flight memory check uses: {@link #driverHeapBytes} or this JVM's max heap. */
+  public long driverHeap() {
+    return driverHeapBytes > 0 ? driverHeapBytes : Runtime.getRuntime().maxMemory();
   }
 
   /** V for a run with global batch size {@code batchSize}. */
@@ -56,30 +67,34 @@ public record SparkTrainerOptions(String runName, int localSteps, int virtualSha
   }
 
   public SparkTrainerOptions withRunName(String v) {
-    return new SparkTrainerOptions(v, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep);
+    return new SparkTrainerOptions(v, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes);
   }
 
   public SparkTrainerOptions withLocalSteps(int v) {
-    return new SparkTrainerOptions(runName, v, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep);
+    return new SparkTrainerOptions(runName, v, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes);
   }
 
   public SparkTrainerOptions withVirtualShards(int v) {
-    return new SparkTrainerOptions(runName, localSteps, v, treeDepth, denseBlockFloats, logEvery, failOnceAtStep);
+    return new SparkTrainerOptions(runName, localSteps, v, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes);
   }
 
   public SparkTrainerOptions withTreeDepth(int v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, v, denseBlockFloats, logEvery, failOnceAtStep);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, v, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes);
   }
 
   public SparkTrainerOptions withDenseBlockFloats(int v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, v, logEvery, failOnceAtStep);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, v, logEvery, failOnceAtStep, driverHeapBytes);
   }
 
   public SparkTrainerOptions withLogEvery(int v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, v, failOnceAtStep);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, v, failOnceAtStep, driverHeapBytes);
   }
 
   public SparkTrainerOptions withFailOnceAtStep(long v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, v);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, v, driverHeapBytes);
+  }
+
+  public SparkTrainerOptions withDriverHeapBytes(long v) {
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, v);
   }
 }

@@ -9,18 +9,18 @@ import org.sparsetrain.training.ModelSpec;
 import org.sparsetrain.training.nn.Activation;
 import org.sparsetrain.training.nn.Loss;
 import org.sparsetrain.training.optim.Adam;
-import org.sparsetrain.training.optim.Sgd;
+import org.sparsetrain.training.spark.DriverMemory;
 
 class DistributionModeTest {
   static final long MB = 1L << 20;
 
   @Test
-  void choosesDriverBelowAQuarterOfTheHeapAndShardedAbove() {
+  void choosesDriverBelowThreeQuartersOfTheHeapAndShardedAbove() {
     DistributionMode.Choice small = DistributionMode.choose(100 * MB, 512 * MB);
     assertEquals(DistributionMode.DRIVER, small.mode());
     assertTrue(small.reason().contains("19.5 %") && small.reason().contains("512.0 MiB"), small.reason());
-    assertEquals(DistributionMode.DRIVER, DistributionMode.choose(128 * MB - 1, 512 * MB).mode());
-    DistributionMode.Choice big = DistributionMode.choose(128 * MB, 512 * MB);
+    assertEquals(DistributionMode.DRIVER, DistributionMode.choose(384 * MB - 1, 512 * MB).mode());
+    DistributionMode.Choice big = DistributionMode.choose(384 * MB, 512 * MB);
     assertEquals(DistributionMode.SHARDED, big.mode());
     assertTrue(big.reason().contains("sharded over the executors"), big.reason());
     assertEquals(DistributionMode.SHARDED, DistributionMode.choose(3L << 30, 512 * MB).mode());
@@ -36,12 +36,11 @@ class DistributionModeTest {
   }
 
   @Test
-  void modelBytesCountValuesBiasesAdamStateAndIndices() {
+  void autoComparesTheDriverModesEstimateWithThisJvmsHeap() {
     ModelSpec spec = new ModelSpec(new int[] {100, 50, 10}, Activation.RELU, Loss.SOFTMAX_CROSS_ENTROPY);
     MagnitudeDropGrow m = new MagnitudeDropGrow(MagnitudeDropGrow.Grow.RANDOM, MagnitudeDropGrow.Drop.MAGNITUDE, 1, 1, 0.1, 0.3);
-    // layer 0: 500 nnz + 50 bias; layer 1 dense (density 1): 500 + 10; Adam: 3 floats each; plus CSR indices
-    long expected = 4L * (550 + 510) * 3 + 4L * (550 + 1) + 4L * (510 + 1);
-    assertEquals(expected, DistributionMode.modelBytes(spec, m, new Adam(0.9, 0.999, 1e-8, 0, false)));
-    assertEquals(4L * (550 + 510) * 2 + 4L * (551 + 511), DistributionMode.modelBytes(spec, m, new Sgd(0.9, false, 0, false)));
+    Adam adam = new Adam(0.9, 0.999, 1e-8, 0, false);
+    long need = DriverMemory.of(spec, m, adam, 1, 2, false).total();
+    assertEquals(DistributionMode.choose(need, Runtime.getRuntime().maxMemory()), DistributionMode.choose(spec, m, adam, 1, 2));
   }
 }
