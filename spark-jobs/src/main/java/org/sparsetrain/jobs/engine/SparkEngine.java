@@ -53,8 +53,8 @@ public final class SparkEngine implements Engine {
 
   /**
    * The active session as it is, or a new one on {@code master} with Kryo, our registrator,
-   * direct task results up to {@value #DIRECT_RESULT_SIZE} and {@code defaults} (each only where
-   * spark-submit did not set the key).
+   * direct task results up to {@value #DIRECT_RESULT_SIZE}, uncompressed broadcasts and
+   * {@code defaults} (each only where spark-submit did not set the key).
    */
   public static SparkSession session(String master, String appName, java.util.Map<String, String> defaults) {
     var active = SparkSession.getActiveSession();
@@ -82,6 +82,11 @@ public final class SparkEngine implements Engine {
       // a step's gradient sum (8 bytes per parameter) goes back with the task's status update
       // instead of a second round trip through the block manager (Spark caps it at the RPC size)
       b.config("spark.task.maxDirectResultSize", DIRECT_RESULT_SIZE);
+    }
+    if (System.getProperty("spark.broadcast.compress") == null) {
+      // model values are incompressible floats: LZ4 costs the driver 3-5 ms per MB every step and
+      // saves nothing (1 129 649 -> 1 130 405 bytes for the big net's values)
+      b.config("spark.broadcast.compress", "false");
     }
     defaults.forEach((k, v) -> {
       if (System.getProperty(k) == null) {

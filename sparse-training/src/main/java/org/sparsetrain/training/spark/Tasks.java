@@ -228,6 +228,7 @@ final class Tasks {
           if (m > 0) {
             int off = 0;
             int f = r.net.inputs();
+            int lanes = ExecutorCache.lanes(m);
             for (int b = 0; b < blocks.size(); b++) {
               int n = nPerBlock[b];
               if (n == 0) {
@@ -235,11 +236,14 @@ final class Tasks {
               }
               blocks.get(b).gather(rowsPerBlock[b], 0, n, r.tmp, r.y, off);
               for (int c = 0; c < f; c++) {
-                System.arraycopy(r.tmp, c * n, r.x, c * m + off, n);
+                System.arraycopy(r.tmp, c * n, r.x, c * lanes + off, n);
               }
               off += n;
             }
-            BatchStats st = r.net.accumulateGradient(r.x, m, r.y, 0, 1f / m, r.grad, r.layout, r.ws);
+            for (int c = 0; c < f; c++) {
+              Arrays.fill(r.x, c * lanes + m, (c + 1) * lanes, 0f);
+            }
+            BatchStats st = r.net.accumulateGradient(r.x, m, lanes, r.y, 0, 1f / m, r.grad, r.layout, r.ws);
             int i = (int) (t - step);
             out.lossSum[i] = st.lossSum();
             out.correct[i] = st.correct();
