@@ -6,6 +6,7 @@ public final class DenseLinear implements Layer {
   private final int out;
   private final float[] w;
   private final float[] bias;
+  private volatile Kernels.Plan plan;
 
   public DenseLinear(int in, int out, float[] w, float[] bias) {
     if (in <= 0 || out <= 0) {
@@ -47,13 +48,23 @@ public final class DenseLinear implements Layer {
 
   @Override
   public void forward(float[] x, int batch, float[] y) {
-    Kernels.forward(in, out, null, null, w, bias, x, batch, y);
+    Kernels.forward(in, out, null, null, w, bias, x, batch, y, Kernels.blocked(batch) ? plan() : null);
+  }
+
+  /** The kernels' cache-blocking plan for this size (implicit indices: no arrays). */
+  private Kernels.Plan plan() {
+    Kernels.Plan p = plan;
+    if (p == null) {
+      p = Kernels.Plan.dense(in, out);
+      plan = p;
+    }
+    return p;
   }
 
   @Override
   public void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
     if (dx != null && Kernels.fusedBackward(batch)) {
-      Kernels.backward(in, out, null, null, null, w, x, delta, batch, gW, gwOff, gB, gbOff, dx);
+      Kernels.backward(in, out, w, x, delta, batch, gW, gwOff, gB, gbOff, dx, plan());
       return;
     }
     Kernels.weightGradient(in, out, null, null, x, delta, batch, gW, gwOff, gB, gbOff);

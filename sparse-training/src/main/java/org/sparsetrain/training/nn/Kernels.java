@@ -173,21 +173,158 @@ public final class Kernels {
     return VECTOR && Vec.BUTTERFLY && batch > 0 && batch % (8 * Vec.L) == 0;
   }
 
+  // ---------------------------------------------------------------- blocked kernels (batch tiles of 8 vectors)
+
   /**
-   * {@link #weightGradient} and {@link #inputGradient} in one walk of the transposed structure
-   * (arguments as for {@link #inputGradient}): column c keeps its x row tile and its dx row tile in
-   * registers while the delta rows of its non-zeros stream past, and each delta row, loaded once,
-   * feeds both the dx update and the non-zero's dot product with the x row; the weight gradient's
-   * own pass over the x rows disappears. Bit for bit what the two separate passes give: dx receives
-   * its terms in the same order, and each dot product is reduced by the same tree as in
-   * {@link #weightGradient}. Only when {@link #fusedBackward}.
+   * Cache-blocked views of a layer's structure for the kernels on full batch tiles of 8 vectors
+   * (128 floats with AVX-512): the forward pass walks column blocks of {@code fwdBlock} columns so
+   * that the block's x rows stay close (L1/L2) while every row's non-zeros of the block stream past
+   * (the y row tiles are loaded and stored once per block); the fused backward walks row blocks of
+   * {@code bwdBlock} rows so that the block's delta rows stay in L2 while each column's non-zeros of
+   * the block stream past (the x and dx row tiles are loaded once per column and block). Blocking
+   * changes no result bit: every output still receives its terms in the same order. A dense layer's
+   * plan holds no arrays (implicit indices), a sparse layer's is built in O(nnz + blocks·(in+out)).
    */
-  static void backward(int in, int out, int[] colPtr, int[] rows, int[] ks, float[] values, float[] x,
-                       float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
+  static final class Plan {
+    final int in;
+    final int out;
+    final int fwdBlock;
+    final int nfb;
+    /** Sparse: first k of row r in column block cb at r·(nfb+1)+cb; null for dense. */
+    final int[] fptr;
+    final int bwdBlock;
+    final int nrb;
+    /** Sparse: entries of row block rb and column c at [segPtr[rb·in+c], segPtr[rb·in+c+1]); null for dense. */
+    final int[] segPtr;
+    final int[] rows;
+    final int[] ks;
+
+    private Plan(int in, int out, int fwdBlock, int bwdBlock, int[] fptr, int[] segPtr, int[] rows, int[] ks) {
+      this.in = in;
+      this.out = out;
+      this.fwdBlock = fwdBlock;
+      this.nfb = (in + fwdBlock - 1) / fwdBlock;
+      this.bwdBlock = bwdBlock;
+      this.nrb = (out + bwdBlock - 1) / bwdBlock;
+      this.fptr = fptr;
+      this.segPtr = segPtr;
+      this.rows = rows;
+      this.ks = ks;
+    }
+
+    /** Columns per forward block for a layer of this size and density (in when unblocked). */
+    static int fwdBlock(int in, int out, long nnz) {
+      int p = Integer.getInteger("sparsetrain.kernels.fwdblock", 0);
+      if (p > 0) {
+        return Math.min(p, in);
+      }
+      if (p < 0) {
+        return in;
+      }
+      // 96 x rows of a 128-lane tile are 48 KiB: the block's x rows stay in L1/L2 while the y row
+      // tiles are loaded and stored once per block; worth it only with enough non-zeros per row and
+      // block (measured: a gain at density 0.1, a loss at 0.05)
+      double density = (double) nnz / ((double) in * out);
+      int c = 96;
+      return density * c >= 8.0 ? Math.min(c, in) : in;
+    }
+
+    /** Rows per backward block for a layer of this size and density (out when unblocked). */
+    static int bwdBlock(int in, int out, long nnz) {
+      int p = Integer.getInteger("sparsetrain.kernels.bwdblock", 0);
+      if (p > 0) {
+        return Math.min(p, out);
+      }
+      if (p < 0) {
+        return out;
+      }
+      // 256 delta rows of a 128-lane tile are 128 KiB, kept in L2 while each column's entries of the
+      // block stream past (the x and dx row tiles are loaded once per column and block); measured:
+      // a gain at density 0.1, none at 0.05
+      double density = (double) nnz / ((double) in * out);
+      int r = 256;
+      return density >= 0.08 ? Math.min(r, out) : out;
+    }
+
+    static Plan dense(int in, int out) {
+      long nnz = (long) in * out;
+      return new Plan(in, out, fwdBlock(in, out, nnz), bwdBlock(in, out, nnz), null, null, null, null);
+    }
+
+    static Plan sparse(int in, int out, int[] rowPtr, int[] colIdx) {
+      int nnz = colIdx.length;
+      int fb = fwdBlock(in, out, nnz);
+      int nfb = (in + fb - 1) / fb;
+      int[] fptr = new int[out * (nfb + 1)];
+      for (int r = 0; r < out; r++) {
+        int k = rowPtr[r];
+        int q = r * (nfb + 1);
+        for (int cb = 0; cb < nfb; cb++) {
+          int c0 = cb * fb;
+          while (k < rowPtr[r + 1] && colIdx[k] < c0) {
+            k++;
+          }
+          fptr[q + cb] = k;
+        }
+        fptr[q + nfb] = rowPtr[r + 1];
+      }
+      int bb = bwdBlock(in, out, nnz);
+      int nrb = (out + bb - 1) / bb;
+      int[] segPtr = new int[nrb * in + 1];
+      for (int r = 0; r < out; r++) {
+        int base = (r / bb) * in + 1;
+        for (int k = rowPtr[r]; k < rowPtr[r + 1]; k++) {
+          segPtr[base + colIdx[k]]++;
+        }
+      }
+      for (int s = 0; s < nrb * in; s++) {
+        segPtr[s + 1] += segPtr[s];
+      }
+      int[] next = java.util.Arrays.copyOf(segPtr, nrb * in);
+      int[] rows = new int[nnz];
+      int[] ks = new int[nnz];
+      for (int r = 0; r < out; r++) {
+        int base = (r / bb) * in;
+        for (int k = rowPtr[r]; k < rowPtr[r + 1]; k++) {
+          int j = next[base + colIdx[k]]++;
+          rows[j] = r;
+          ks[j] = k;
+        }
+      }
+      return new Plan(in, out, fb, bb, fptr, segPtr, rows, ks);
+    }
+  }
+
+  /** Whether the blocked kernels take the batch's full tiles (else the plain ones). */
+  static boolean blocked(int batch) {
+    return VECTOR && Vec.BUTTERFLY && batch >= 8 * Vec.L;
+  }
+
+  /** {@link #forward} with the full batch tiles through the plan's column blocks. */
+  static void forward(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
+                      float[] x, int batch, float[] y, Plan plan) {
+    if (plan == null || !blocked(batch)) {
+      forward(in, out, rowPtr, colIdx, values, bias, x, batch, y);
+      return;
+    }
+    Vec.forwardBlocked(in, out, rowPtr, colIdx, values, bias, x, batch, y, plan);
+  }
+
+  /**
+   * {@link #weightGradient} and {@link #inputGradient} in one walk of the transposed structure,
+   * by row blocks of the plan (only when {@link #fusedBackward}): column c keeps its x row tile and
+   * its dx row tile in registers while the delta rows of its non-zeros in the block stream past, and
+   * each delta row, loaded once, feeds both the dx update and the non-zero's dot product with the x
+   * row. Bit for bit what the two separate passes give: dx receives its terms in the same order
+   * (row blocks ascending, rows ascending within), and each dot product is reduced by the same tree
+   * as in {@link #weightGradient}.
+   */
+  static void backward(int in, int out, float[] values, float[] x, float[] delta, int batch, float[] gW, int gwOff,
+                       float[] gB, int gbOff, float[] dx, Plan plan) {
     for (int r = 0; r < out; r++) {
       gB[gbOff + r] += sum(delta, r * batch, batch);
     }
-    Vec.backward(in, out, colPtr, rows, ks, values, x, delta, batch, gW, gwOff, dx);
+    Vec.backwardBlocked(in, out, values, x, delta, batch, gW, gwOff, dx, plan);
   }
 
   /** The Vector API paths; referenced only when {@link #VECTOR} is true. */
@@ -244,7 +381,7 @@ public final class Kernels {
         float bv = bias[r];
         int b = 0;
         for (; b + 8 * L <= batch; b += 8 * L) {
-          fwd8(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+          fwd8(ks, ke, colIdx, 0, values, bv, x, batch, b, y, yo + b);
         }
         for (; b + 2 * L <= batch; b += 2 * L) {
           fwd2(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
@@ -262,7 +399,7 @@ public final class Kernels {
       }
     }
 
-    private static void fwd8(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
+    private static void fwd8(int ks, int ke, int[] ci, int c0, float[] v, float bv, float[] x, int batch, int b,
                              float[] y, int yo) {
       FloatVector a0 = FloatVector.broadcast(S, bv);
       FloatVector a1 = a0;
@@ -273,7 +410,7 @@ public final class Kernels {
       FloatVector a6 = a0;
       FloatVector a7 = a0;
       for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
         FloatVector w = FloatVector.broadcast(S, v[k]);
         a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
         a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -474,20 +611,128 @@ public final class Kernels {
       }
     }
 
-    // ---- fused backward: x and dx row tiles of one column in registers, transposed structure
 
-    static void backward(int in, int out, int[] colPtr, int[] rows, int[] ks, float[] v, float[] x,
-                            float[] delta, int batch, float[] gW, int gwOff, float[] dx) {
-      for (int b = 0; b < batch; b += 8 * L) {
-        for (int c = 0; c < in; c++) {
-          int js = colPtr == null ? 0 : colPtr[c];
-          int je = colPtr == null ? out : colPtr[c + 1];
-          if (js < je) {
-            csc8(js, je, rows, ks, in, c, v, x, delta, batch, b, gW, gwOff, dx, c * batch + b);
+    // ---- blocked forward: column blocks, y row tile in registers within a block
+
+    static void forwardBlocked(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
+                               float[] x, int batch, float[] y, Plan p) {
+      int tile = 8 * L;
+      int full = batch - batch % tile;
+      int fb = p.fwdBlock;
+      int nfb = p.nfb;
+      int[] fptr = p.fptr;
+      for (int b = 0; b < full; b += tile) {
+        for (int cb = 0; cb < nfb; cb++) {
+          int c0 = cb * fb;
+          int c1 = Math.min(c0 + fb, in);
+          for (int r = 0; r < out; r++) {
+            int ks;
+            int ke;
+            if (fptr == null) {
+              ks = r * in + c0;
+              ke = r * in + c1;
+            } else {
+              int q = r * (nfb + 1) + cb;
+              ks = fptr[q];
+              ke = fptr[q + 1];
+            }
+            if (cb == 0) {
+              fwd8(ks, ke, colIdx, c0, values, bias[r], x, batch, b, y, r * batch + b);
+            } else if (ks < ke) {
+              fwd8y(ks, ke, colIdx, c0, values, x, batch, b, y, r * batch + b);
+            }
+          }
+        }
+      }
+      if (full < batch) {
+        for (int r = 0; r < out; r++) {
+          int ks = rowPtr == null ? r * in : rowPtr[r];
+          int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
+          int yo = r * batch;
+          float bv = bias[r];
+          int b = full;
+          for (; b + 2 * L <= batch; b += 2 * L) {
+            fwd2(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+          }
+          for (; b + L <= batch; b += L) {
+            fwd1(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+          }
+          for (; b < batch; b++) {
+            float acc = bv;
+            for (int k = ks; k < ke; k++) {
+              acc += values[k] * x[(colIdx == null ? k - ks : colIdx[k]) * batch + b];
+            }
+            y[yo + b] = acc;
           }
         }
       }
     }
+
+    /** fwd8 continuing from the y row tile already in y (a later column block); c0 = first column (dense). */
+    private static void fwd8y(int ks, int ke, int[] ci, int c0, float[] v, float[] x, int batch, int b,
+                              float[] y, int yo) {
+      FloatVector a0 = FloatVector.fromArray(S, y, yo);
+      FloatVector a1 = FloatVector.fromArray(S, y, yo + L);
+      FloatVector a2 = FloatVector.fromArray(S, y, yo + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, y, yo + 3 * L);
+      FloatVector a4 = FloatVector.fromArray(S, y, yo + 4 * L);
+      FloatVector a5 = FloatVector.fromArray(S, y, yo + 5 * L);
+      FloatVector a6 = FloatVector.fromArray(S, y, yo + 6 * L);
+      FloatVector a7 = FloatVector.fromArray(S, y, yo + 7 * L);
+      for (int k = ks; k < ke; k++) {
+        int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
+        FloatVector w = FloatVector.broadcast(S, v[k]);
+        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
+        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+        a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
+        a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+        a4 = FloatVector.fromArray(S, x, xo + 4 * L).fma(w, a4);
+        a5 = FloatVector.fromArray(S, x, xo + 5 * L).fma(w, a5);
+        a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
+        a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
+      }
+      a0.intoArray(y, yo);
+      a1.intoArray(y, yo + L);
+      a2.intoArray(y, yo + 2 * L);
+      a3.intoArray(y, yo + 3 * L);
+      a4.intoArray(y, yo + 4 * L);
+      a5.intoArray(y, yo + 5 * L);
+      a6.intoArray(y, yo + 6 * L);
+      a7.intoArray(y, yo + 7 * L);
+    }
+
+    // ---- blocked fused backward: row blocks of the transposed structure
+
+    static void backwardBlocked(int in, int out, float[] v, float[] x, float[] delta, int batch,
+                                float[] gW, int gwOff, float[] dx, Plan p) {
+      int bb = p.bwdBlock;
+      int nrb = p.nrb;
+      int[] segPtr = p.segPtr;
+      int[] rows = p.rows;
+      int[] ks = p.ks;
+      for (int b = 0; b < batch; b += 8 * L) {
+        for (int rb = 0; rb < nrb; rb++) {
+          int r0 = rb * bb;
+          int r1 = Math.min(r0 + bb, out);
+          for (int c = 0; c < in; c++) {
+            int js;
+            int je;
+            if (segPtr == null) {
+              js = r0;
+              je = r1;
+            } else {
+              js = segPtr[rb * in + c];
+              je = segPtr[rb * in + c + 1];
+            }
+            if (js < je) {
+              csc8(js, je, rows, ks, in, c, v, x, delta, batch, b, gW, gwOff, dx, c * batch + b);
+            }
+          }
+        }
+      }
+    }
+
+    // ---- fused backward: x and dx row tiles of one column in registers, transposed structure
 
     private static void csc8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x,
                              float[] delta, int batch, int b, float[] gW, int gwOff, float[] dx, int o) {

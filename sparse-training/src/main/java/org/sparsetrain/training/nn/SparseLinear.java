@@ -17,6 +17,7 @@ public final class SparseLinear implements Layer {
   private final float[] bias;
   private long structureVersion;
   private volatile Transpose transpose;
+  private volatile PlanFor plan;
 
   public SparseLinear(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias) {
     if (in <= 0 || out <= 0) {
@@ -119,14 +120,13 @@ public final class SparseLinear implements Layer {
 
   @Override
   public void forward(float[] x, int batch, float[] y) {
-    Kernels.forward(in, out, rowPtr, colIdx, values, bias, x, batch, y);
+    Kernels.forward(in, out, rowPtr, colIdx, values, bias, x, batch, y, Kernels.blocked(batch) ? plan() : null);
   }
 
   @Override
   public void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
     if (dx != null && Kernels.fusedBackward(batch)) {
-      Transpose t = transpose();
-      Kernels.backward(in, out, t.colPtr, t.rows, t.ks, values, x, delta, batch, gW, gwOff, gB, gbOff, dx);
+      Kernels.backward(in, out, values, x, delta, batch, gW, gwOff, gB, gbOff, dx, plan());
       return;
     }
     Kernels.weightGradient(in, out, rowPtr, colIdx, x, delta, batch, gW, gwOff, gB, gbOff);
@@ -151,6 +151,22 @@ public final class SparseLinear implements Layer {
     }
     return t;
   }
+
+  /**
+   * The cache-blocked views of the structure for the kernels on full batch tiles, built the first
+   * time they are needed after a structure change (O(nnz + blocks·(in+out))) and cached like the
+   * transpose: they hold no values.
+   */
+  private Kernels.Plan plan() {
+    PlanFor p = plan;
+    if (p == null || p.colIdx != colIdx) {
+      p = new PlanFor(colIdx, Kernels.Plan.sparse(in, out, rowPtr, colIdx));
+      plan = p;
+    }
+    return p.plan;
+  }
+
+  private record PlanFor(int[] colIdx, Kernels.Plan plan) {}
 
   private static final class Transpose {
     final int[] forColIdx;

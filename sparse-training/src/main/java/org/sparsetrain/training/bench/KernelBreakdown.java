@@ -1,0 +1,281 @@
+package org.sparsetrain.training.bench;
+
+import java.util.Arrays;
+import java.util.Locale;
+import org.sparsetrain.training.nn.Init;
+import org.sparsetrain.training.nn.SparseLinear;
+
+/**
+ * Where the time of one sparse layer's forward+backward goes (1000×1000, batch 128 by default):
+ * forward alone, clearing dx, the weight+bias gradient alone (backward without dx) and the whole
+ * backward (with dx), each as ms per call and ns per non-zero. A diagnostic for kernel work; the
+ * comparison against BLAS is {@link LayerBenchmark}.
+ *
+ * <p>{@code --variants "name:key=value,key=value;name2:..."} times kernel variants (system
+ * properties {@code sparsetrain.kernels.*} read when a layer builds its plan) against each other in
+ * this JVM, in interleaved rounds; {@code --check true} first verifies that every variant gives the
+ * same bits as the unblocked kernels and as the dense layer on a full mask.
+ *
+ * <pre>
+ * KernelBreakdown [--in 1000] [--out 1000] [--batch 128] [--densities 0.1,0.01] [--reps 11]
+ *                 [--warmup-ms 800] [--sample-ms 30] [--seed 1] [--variants SPEC] [--rounds 3] [--check false]
+ * </pre>
+ */
+public final class KernelBreakdown {
+  private KernelBreakdown() {}
+
+  public static void main(String[] args) {
+    int in = 1000;
+    int out = 1000;
+    int batch = 128;
+    double[] densities = {0.1, 0.01};
+    int reps = 11;
+    long warmupMs = 800;
+    long sampleMs = 30;
+    long seed = 1;
+    String variants = null;
+    int rounds = 3;
+    boolean check = false;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      String v = args[i + 1];
+      switch (args[i]) {
+        case "--in": in = Integer.parseInt(v); break;
+        case "--out": out = Integer.parseInt(v); break;
+        case "--batch": batch = Integer.parseInt(v); break;
+        case "--densities": densities = Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray(); break;
+        case "--reps": reps = Integer.parseInt(v); break;
+        case "--warmup-ms": warmupMs = Long.parseLong(v); break;
+        case "--sample-ms": sampleMs = Long.parseLong(v); break;
+        case "--seed": seed = Long.parseLong(v); break;
+        case "--variants": variants = v; break;
+        case "--rounds": rounds = Integer.parseInt(v); break;
+        case "--check": check = Boolean.parseBoolean(v); break;
+        default: throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    float[] x = gaussian(in * batch, seed + 1);
+    float[] delta = gaussian(out * batch, seed + 2);
+    float[] y = new float[out * batch];
+    float[] dx = new float[in * batch];
+    float[] gB = new float[out];
+    final int fb = batch;
+    if (check) {
+      check(variants, seed);
+    }
+    if (variants != null) {
+      compare(variants, in, out, batch, densities, reps, warmupMs, sampleMs, seed, rounds, x, delta);
+      return;
+    }
+    for (double d : densities) {
+      int nnz = Init.nnzFor(d, in, out);
+      SparseLinear sp = Init.sparse(in, out, nnz, seed, 0);
+      float[] gW = new float[Math.max(1, nnz)];
+      double fwd = time(() -> sp.forward(x, fb, y), reps, warmupMs, sampleMs);
+      double fill = time(() -> Arrays.fill(dx, 0f), reps, warmupMs, sampleMs);
+      double gw = time(() -> sp.backward(x, delta, fb, gW, 0, gB, 0, null), reps, warmupMs, sampleMs);
+      double bwd = time(() -> sp.backward(x, delta, fb, gW, 0, gB, 0, dx), reps, warmupMs, sampleMs);
+      double all = time(() -> {
+        sp.forward(x, fb, y);
+        Arrays.fill(dx, 0f);
+        sp.backward(x, delta, fb, gW, 0, gB, 0, dx);
+      }, reps, warmupMs, sampleMs);
+      System.out.printf(Locale.ROOT,
+          "density %.3f nnz %d | forward %.3f ms (%.2f ns/nnz) | fill dx %.3f ms | weight grad only %.3f ms (%.2f ns/nnz)"
+              + " | backward %.3f ms (%.2f ns/nnz) | all %.3f ms (%.2f ns/nnz, %.1f GFLOP/s)%n",
+          d, nnz, fwd * 1e3, fwd * 1e9 / nnz, fill * 1e3, gw * 1e3, gw * 1e9 / nnz, bwd * 1e3, bwd * 1e9 / nnz,
+          all * 1e3, all * 1e9 / nnz, 6.0 * nnz * batch / all / 1e9);
+    }
+  }
+
+  private static final String[] KEYS = {"fwdblock", "bwdblock"};
+
+  private static void apply(String spec) {
+    for (String k : KEYS) {
+      System.clearProperty("sparsetrain.kernels." + k);
+    }
+    if (spec.isEmpty()) {
+      return;
+    }
+    for (String kv : spec.split(",")) {
+      String[] p = kv.split("=", 2);
+      System.setProperty("sparsetrain.kernels." + p[0].trim(), p.length > 1 ? p[1].trim() : "true");
+    }
+  }
+
+  private static String[][] parse(String variants) {
+    String[] vs = variants.split(";");
+    String[][] out = new String[vs.length][];
+    for (int i = 0; i < vs.length; i++) {
+      int c = vs[i].indexOf(':');
+      out[i] = new String[] {c < 0 ? vs[i] : vs[i].substring(0, c), c < 0 ? "" : vs[i].substring(c + 1)};
+    }
+    return out;
+  }
+
+  /** Interleaved rounds of every variant; per variant the median over rounds of forward, backward, all. */
+  private static void compare(String variants, int in, int out, int batch, double[] densities, int reps, long warmupMs,
+                              long sampleMs, long seed, int rounds, float[] x, float[] delta) {
+    String[][] vs = parse(variants);
+    float[] y = new float[out * batch];
+    float[] dx = new float[in * batch];
+    float[] gB = new float[out];
+    for (double d : densities) {
+      int nnz = Init.nnzFor(d, in, out);
+      SparseLinear[] layers = new SparseLinear[vs.length];
+      float[] gW = new float[Math.max(1, nnz)];
+      for (int v = 0; v < vs.length; v++) {
+        apply(vs[v][1]);
+        layers[v] = Init.sparse(in, out, nnz, seed, 0);
+        layers[v].forward(x, batch, y);   // builds the plan under this variant's properties
+        layers[v].backward(x, delta, batch, gW, 0, gB, 0, dx);
+      }
+      apply("");
+      double[][][] t = new double[vs.length][3][rounds];
+      for (int round = 0; round < rounds; round++) {
+        for (int v = 0; v < vs.length; v++) {
+          SparseLinear sp = layers[v];
+          t[v][0][round] = time(() -> sp.forward(x, batch, y), reps, warmupMs / 2, sampleMs);
+          t[v][1][round] = time(() -> {
+            Arrays.fill(dx, 0f);
+            sp.backward(x, delta, batch, gW, 0, gB, 0, dx);
+          }, reps, warmupMs / 2, sampleMs);
+          t[v][2][round] = time(() -> {
+            sp.forward(x, batch, y);
+            Arrays.fill(dx, 0f);
+            sp.backward(x, delta, batch, gW, 0, gB, 0, dx);
+          }, reps, warmupMs / 2, sampleMs);
+        }
+      }
+      for (int v = 0; v < vs.length; v++) {
+        double f = median(t[v][0]);
+        double b = median(t[v][1]);
+        double a = median(t[v][2]);
+        System.out.printf(Locale.ROOT, "density %.3f %-12s forward %.3f ms (%.2f ns/nnz) | fill+backward %.3f ms (%.2f ns/nnz)"
+                + " | all %.3f ms (%.2f ns/nnz)   [%s]%n", d, vs[v][0], f * 1e3, f * 1e9 / nnz, b * 1e3, b * 1e9 / nnz,
+            a * 1e3, a * 1e9 / nnz, vs[v][1]);
+      }
+    }
+  }
+
+  private static double median(double[] a) {
+    double[] c = a.clone();
+    Arrays.sort(c);
+    return c[c.length / 2];
+  }
+
+  /**
+   * Every variant (and the default) against the unblocked kernels (one block each way, per-non-zero
+   * reduction) and, on a full mask, sparse against dense: bit for bit, over shapes, densities and
+   * batch sizes that give several blocks, partial blocks and partial batch tiles.
+   */
+  private static void check(String variants, long seed) {
+    java.util.List<String> specs = new java.util.ArrayList<>();
+    specs.add("");
+    if (variants != null) {
+      for (String[] v : parse(variants)) {
+        if (!v[1].contains("exp=")) {   // experiments that skip work on purpose
+          specs.add(v[1]);
+        }
+      }
+    }
+    specs.add("fwdblock=16,bwdblock=7");
+    specs.add("fwdblock=1,bwdblock=1");
+    String ref = "fwdblock=-1,bwdblock=-1";
+    int[][] shapes = {{1000, 1000}, {300, 200}, {77, 130}, {130, 77}};
+    double[] ds = {1.0, 0.3, 0.1, 0.05, 0.01};
+    int[] batches = {128, 256, 200, 144, 37};
+    int checked = 0;
+    for (int[] sh : shapes) {
+      int in = sh[0];
+      int out = sh[1];
+      for (double d : ds) {
+        if (d == 1.0 && in * out > 100_000) {
+          continue;
+        }
+        for (int batch : batches) {
+          float[] x = gaussian(in * batch, seed + 11);
+          float[] delta = gaussian(out * batch, seed + 12);
+          float[] dx0 = gaussian(in * batch, seed + 13);
+          int nnz = Init.nnzFor(d, in, out);
+          apply(ref);
+          SparseLinear r = Init.sparse(in, out, nnz, seed, 0);
+          System.arraycopy(gaussian(out, seed + 14), 0, r.bias(), 0, out);
+          float[][] want = run(r, x, delta, dx0, batch);
+          for (String spec : specs) {
+            apply(spec);
+            SparseLinear s = Init.sparse(in, out, nnz, seed, 0);
+            System.arraycopy(r.bias(), 0, s.bias(), 0, out);
+            compareBits(want, run(s, x, delta, dx0, batch), spec + " " + in + "x" + out + " d=" + d + " b=" + batch);
+            if (d == 1.0) {
+              org.sparsetrain.training.nn.DenseLinear de =
+                  new org.sparsetrain.training.nn.DenseLinear(in, out, s.toDense(), s.bias().clone());
+              compareBits(want, run(de, x, delta, dx0, batch), "dense " + spec + " " + in + "x" + out + " b=" + batch);
+            }
+            checked++;
+          }
+        }
+      }
+    }
+    apply("");
+    System.out.println("# check: " + checked + " variant runs bit-identical to the unblocked kernels (and dense on full masks)");
+  }
+
+  private static float[][] run(org.sparsetrain.training.nn.Layer l, float[] x, float[] delta, float[] dx0, int batch) {
+    float[] y = new float[l.outFeatures() * batch];
+    float[] gw = gaussian(l.nnz(), 99);
+    float[] gb = new float[l.outFeatures()];
+    float[] dx = dx0.clone();
+    l.forward(x, batch, y);
+    l.backward(x, delta, batch, gw, 0, gb, 0, dx);
+    float[] gw2 = gaussian(l.nnz(), 99);
+    l.backward(x, delta, batch, gw2, 0, gb, 0, null);
+    return new float[][] {y, gw, gb, dx, gw2};
+  }
+
+  private static void compareBits(float[][] a, float[][] b, String what) {
+    String[] names = {"y", "gW", "gB", "dx", "gW (no dx)"};
+    for (int i = 0; i < a.length; i++) {
+      for (int j = 0; j < a[i].length; j++) {
+        if (Float.floatToRawIntBits(a[i][j]) != Float.floatToRawIntBits(b[i][j])) {
+          throw new IllegalStateException(what + ": " + names[i] + "[" + j + "] " + a[i][j] + " != " + b[i][j]);
+        }
+      }
+    }
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /**
+   * Seconds per call: the median over samples of this thread's CPU time (not wall time), so that
+   * other processes on the shared cores count less (they still share caches).
+   */
+  private static double time(Runnable op, int reps, long warmupMs, long sampleMs) {
+    long start = System.nanoTime();
+    int calls = 0;
+    while (calls < 20 || System.nanoTime() - start < warmupMs * 1_000_000L) {
+      op.run();
+      calls++;
+    }
+    double perCall = (System.nanoTime() - start) / 1e9 / calls;
+    int inner = (int) Math.max(1, Math.ceil(sampleMs / 1e3 / perCall));
+    double[] samples = new double[reps];
+    for (int r = 0; r < reps; r++) {
+      long t0 = THREADS.getCurrentThreadCpuTime();
+      for (int i = 0; i < inner; i++) {
+        op.run();
+      }
+      samples[r] = (THREADS.getCurrentThreadCpuTime() - t0) / 1e9 / inner;
+    }
+    Arrays.sort(samples);
+    return samples[reps / 2];
+  }
+
+  private static float[] gaussian(int n, long seed) {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) r.nextGaussian();
+    }
+    return a;
+  }
+}
