@@ -2,6 +2,8 @@ package org.sparsetrain.jobs.bench;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.executor.ExecutorMetrics;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
@@ -11,10 +13,12 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * A Spark listener (public API only) that sums the shuffle bytes written by the tasks of the
- * training-step jobs (those whose description names a step) and keeps every executor's peak JVM
- * heap and process RSS as reported by task ends and heartbeats.
+ * training-step jobs (those whose description names a step after the first: step 1's job also
+ * materialises the data's virtual shards, a one-time shuffle of the training set) and keeps every
+ * executor's peak JVM heap and process RSS as reported by task ends and heartbeats.
  */
 public final class ClusterMeter extends SparkListener {
+  private static final Pattern STEP = Pattern.compile("\\bstep (\\d+)");
   private final Map<Integer, Boolean> stepStages = new ConcurrentHashMap<>();
   private final Map<String, Long> heapPeaks = new ConcurrentHashMap<>();
   private final Map<String, Long> rssPeaks = new ConcurrentHashMap<>();
@@ -24,7 +28,8 @@ public final class ClusterMeter extends SparkListener {
   @Override
   public synchronized void onJobStart(SparkListenerJobStart job) {
     String d = job.properties() == null ? null : job.properties().getProperty("spark.job.description");
-    boolean step = d != null && d.matches(".*\\bstep \\d+.*") && !d.contains("evaluation");
+    Matcher m = d == null || d.contains("evaluation") ? null : STEP.matcher(d);
+    boolean step = m != null && m.find() && Long.parseLong(m.group(1)) > 1;
     if (step) {
       stepJobs++;
     }
@@ -58,12 +63,12 @@ public final class ClusterMeter extends SparkListener {
     rssPeaks.merge(executor, m.getMetricValue("ProcessTreeJVMRSSMemory"), Math::max);
   }
 
-  /** Shuffle bytes written by the tasks of step jobs. */
+  /** Shuffle bytes written by the tasks of the jobs of steps 2, 3, …. */
   public synchronized long stepShuffleBytes() {
     return stepShuffleBytes;
   }
 
-  /** Jobs whose description names a training step (one per step, more at mask updates). */
+  /** Jobs of steps 2, 3, … (one per step, more at mask updates). */
   public synchronized long stepJobs() {
     return stepJobs;
   }

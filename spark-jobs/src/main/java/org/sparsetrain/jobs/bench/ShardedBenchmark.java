@@ -111,7 +111,7 @@ public final class ShardedBenchmark {
     executors.forEach((id, b) -> ex.append(ex.length() == 0 ? "" : ", ").append(id).append(": ").append(DriverMemory.human(b)));
     return String.format(Locale.ROOT, "| %s | `%s` | %s | %d | %.0f | %.1f | %.1f | %.0f %% | %s | %s / %s | %s | %s |",
         label, master, mode, steps, summary.get("samples_per_second").asDouble(), stepMs, computeMs,
-        100 * (stepMs - computeMs) / stepMs, DriverMemory.human(meter.stepShuffleBytes() / Math.max(1, steps)),
+        100 * (stepMs - computeMs) / stepMs, DriverMemory.human(meter.stepShuffleBytes() / Math.max(1, steps - 1)),
         DriverMemory.human(heap.maxAfterGc()), DriverMemory.human(heap.poolPeaks()), DriverMemory.human(estimate.total()),
         executors.isEmpty() ? "(in the driver JVM)" : ex.toString());
   }
