@@ -24,6 +24,12 @@ public interface TrainingListener {
    */
   default void afterShardedStep(ShardedStep step) {}
 
+  /**
+   * The run lost executors at step {@code lostAt} and continues from step {@code restoredStep}
+   * (restored from a checkpoint): the steps after it are reported again.
+   */
+  default void onRecovery(long lostAt, long restoredStep) {}
+
   TrainingListener NONE = new TrainingListener() {};
 
   /** One listener that calls each of {@code listeners} in order. */
@@ -35,6 +41,7 @@ public interface TrainingListener {
       @Override public void onEpoch(EpochReport r) { for (TrainingListener l : ls) { l.onEpoch(r); } }
       @Override public void afterStep(TrainingState s) { for (TrainingListener l : ls) { l.afterStep(s); } }
       @Override public void afterShardedStep(ShardedStep s) { for (TrainingListener l : ls) { l.afterShardedStep(s); } }
+      @Override public void onRecovery(long lostAt, long restored) { for (TrainingListener l : ls) { l.onRecovery(lostAt, restored); } }
     };
   }
 }

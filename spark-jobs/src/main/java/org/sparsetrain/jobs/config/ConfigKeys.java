@@ -53,6 +53,8 @@ public final class ConfigKeys {
         "driver (Spark, model on the driver), sharded (values and optimizer state on the executors), auto, local (one JVM, no Spark)");
     key("distribution.shards", Kind.INT, 0, "sharded: weight shards per layer (0 = default parallelism)");
     key("distribution.lineage_checkpoint_every", Kind.INT, 10, "sharded: checkpoint the shard RDD's lineage every N steps");
+    key("distribution.max_recoveries", Kind.INT, 3,
+        "sharded: times a run restores its shards from its last checkpoint after losing an executor (0 = fail)");
     key("distribution.partitions", Kind.INT, 0, "data partitions for Spark (0 = default parallelism)");
     key("distribution.local_steps", Kind.INT, 1, "local SGD: steps per Spark job before averaging (1 = synchronous)");
     key("distribution.virtual_shards", Kind.INT, 0, "fixed virtual shards of the batch, summed exactly (0 = batch_size/32)");

@@ -119,7 +119,7 @@ public final class Engines {
     if (mode.equals("sharded")) {
       try {
         sharded = new ShardedOptions(options, cfg.getInt("distribution.shards"), cfg.getInt("distribution.lineage_checkpoint_every"),
-            null, ShardedOptions.DEFAULTS.candidateFraction(), true);
+            null, ShardedOptions.DEFAULTS.candidateFraction(), true, cfg.getInt("distribution.max_recoveries"));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(cfg.source() + ": " + e.getMessage());
       }

@@ -136,6 +136,21 @@ public final class MetricsLog implements TrainingListener {
     }
   }
 
+  /**
+   * A sharded run went back to step {@code restoredStep} after losing executors: lines of later
+   * steps go, as do the steps of the unfinished group (they are reported again).
+   */
+  @Override
+  public void onRecovery(long lostAt, long restoredStep) {
+    String kept = upTo(lines.toString(), restoredStep);
+    lines.setLength(0);
+    lines.append(kept);
+    from = -1;
+    count = 0;
+    loss = acc = stepMs = computeMs = 0;
+    sent = received = 0;
+  }
+
   private void add(ObjectNode o) {
     lines.append(o.toString()).append('\n');
   }

@@ -14,16 +14,21 @@ import org.sparsetrain.training.spark.SparkTrainerOptions;
  *     created), which cuts its lineage (0 = never; lineage then grows by one step per step)
  * @param checkpointDir a reliable checkpoint directory ({@code hdfs://}, {@code s3a://}, {@code file://})
  *     set on the context if it has none; if neither is set, {@code localCheckpoint()} is used
- *     (bounded lineage, but a lost executor's shards cannot be restored)
+ *     (bounded lineage, but Spark cannot recompute a lost executor's shards: the run restores them
+ *     from its last checkpoint instead, see {@code maxRecoveries})
  * @param candidateFraction first guess of the fraction of a shard's weights sent as drop (and
  *     inactive positions as growth) candidates at a mask update; too few are detected and asked
  *     again, so this only affects traffic (default 0.35, above RigL's α₀ = 0.3)
  * @param collectModel collect the final model to the driver for the {@link org.sparsetrain.training.TrainResult}
  *     (default true; false for models the driver cannot hold: the result then has a null network)
+ * @param maxRecoveries how many times one run may restore its shards after losing an executor's
+ *     shards (from the last checkpoint it committed, else from where it started) before it fails
+ *     (default 3; 0 = fail at the first loss)
  */
 public record ShardedOptions(SparkTrainerOptions base, int shards, int checkpointEvery, String checkpointDir,
-                             double candidateFraction, boolean collectModel) implements Serializable {
-  public static final ShardedOptions DEFAULTS = new ShardedOptions(SparkTrainerOptions.DEFAULTS, 0, 10, null, 0.35, true);
+                             double candidateFraction, boolean collectModel, int maxRecoveries)
+    implements Serializable {
+  public static final ShardedOptions DEFAULTS = new ShardedOptions(SparkTrainerOptions.DEFAULTS, 0, 10, null, 0.35, true, 3);
 
   public ShardedOptions {
     if (base == null) {
@@ -42,29 +47,36 @@ public record ShardedOptions(SparkTrainerOptions base, int shards, int checkpoin
     if (!(candidateFraction > 0 && candidateFraction <= 1)) {
       throw new IllegalArgumentException("candidateFraction must be in (0, 1], got " + candidateFraction);
     }
+    if (maxRecoveries < 0) {
+      throw new IllegalArgumentException("distribution.max_recoveries must be >= 0, got " + maxRecoveries);
+    }
   }
 
   public ShardedOptions withBase(SparkTrainerOptions v) {
-    return new ShardedOptions(v, shards, checkpointEvery, checkpointDir, candidateFraction, collectModel);
+    return new ShardedOptions(v, shards, checkpointEvery, checkpointDir, candidateFraction, collectModel, maxRecoveries);
   }
 
   public ShardedOptions withShards(int v) {
-    return new ShardedOptions(base, v, checkpointEvery, checkpointDir, candidateFraction, collectModel);
+    return new ShardedOptions(base, v, checkpointEvery, checkpointDir, candidateFraction, collectModel, maxRecoveries);
   }
 
   public ShardedOptions withCheckpointEvery(int v) {
-    return new ShardedOptions(base, shards, v, checkpointDir, candidateFraction, collectModel);
+    return new ShardedOptions(base, shards, v, checkpointDir, candidateFraction, collectModel, maxRecoveries);
   }
 
   public ShardedOptions withCheckpointDir(String v) {
-    return new ShardedOptions(base, shards, checkpointEvery, v, candidateFraction, collectModel);
+    return new ShardedOptions(base, shards, checkpointEvery, v, candidateFraction, collectModel, maxRecoveries);
   }
 
   public ShardedOptions withCandidateFraction(double v) {
-    return new ShardedOptions(base, shards, checkpointEvery, checkpointDir, v, collectModel);
+    return new ShardedOptions(base, shards, checkpointEvery, checkpointDir, v, collectModel, maxRecoveries);
   }
 
   public ShardedOptions withCollectModel(boolean v) {
-    return new ShardedOptions(base, shards, checkpointEvery, checkpointDir, candidateFraction, v);
+    return new ShardedOptions(base, shards, checkpointEvery, checkpointDir, candidateFraction, v, maxRecoveries);
+  }
+
+  public ShardedOptions withMaxRecoveries(int v) {
+    return new ShardedOptions(base, shards, checkpointEvery, checkpointDir, candidateFraction, collectModel, v);
   }
 }

@@ -91,8 +91,14 @@ import scala.Tuple2;
  *
  * <p><b>Bounded lineage, lost executors.</b> The shard RDD is checkpointed every
  * {@link ShardedOptions#checkpointEvery()} steps (reliable checkpoint when a checkpoint
- * directory is set, else {@code localCheckpoint}); a lost executor's shards are recomputed from
- * the last checkpoint and the (pure) steps since, or read back from the checkpoint itself.
+ * directory is set, else {@code localCheckpoint}). With a reliable one, Spark itself recomputes a
+ * lost executor's shards from it and the (pure) steps since. A local checkpoint's blocks die with
+ * their executor: the step fails ({@link LostShards}), and the run restores every shard from the
+ * last checkpoint it committed through {@link ShardedStep#commit} (else from where it started: the
+ * same seed gives the same initial model) onto the live executors, logs one line ("executor lost
+ * at step N; restored shards from checkpoint step M, continuing") and trains on from step M, at
+ * most {@link ShardedOptions#maxRecoveries()} times per run. Every step being a pure function of
+ * (seed, step, shards), the run ends with the straight run's model.
  *
  * <p><b>Checkpoints of the run.</b> Where the driver mode calls {@link TrainingListener#afterStep}
  * with its {@link TrainingState}, this calls {@link TrainingListener#afterShardedStep}: its
@@ -253,13 +259,27 @@ public final class ShardedSparkTrainer {
     private final boolean reliable;
     private ModelStructure structure;
     private Broadcast<ModelStructure> structureBc;
+    /**
+     * Structures replaced by mask updates since the shard RDD's lineage was last cut: Spark needs
+     * them to recompute lost shards through the steps since (destroyed at the next checkpoint).
+     */
+    private final List<Broadcast<ModelStructure>> inLineage = new ArrayList<>();
     private JavaPairRDD<Integer, WeightShard> current;
     private long step;
     private long optimizerStep;
     private double lastLoss = Double.NaN;
     private long pendingSent;
+    /** Where the run started (for a fresh run, its initial model), restored when executors are lost before a checkpoint. */
+    private final ShardedStart initial;
+    /** The last checkpoint this run committed, or null. */
+    private RestorePoint restorePoint;
+    private int recoveries;
+    /** The step being run (for the lost-executor message). */
+    private long running;
+    private BatchStats epochStats = BatchStats.ZERO;
 
     Run(ShardedStart start, JavaRDD<DataBlock> train, long n) {
+      this.initial = start;
       this.sampler = new BatchSampler(n, plan.batchSize(), plan.seed());
       TrainingState initial = start.state;
       this.method = initial != null ? initial.method() : plan.method();
@@ -346,12 +366,15 @@ public final class ShardedSparkTrainer {
       }
       describe("distribute the initial model into " + list.size() + " shards");
       JavaPairRDD<Integer, WeightShard> rdd = sc.parallelizePairs(list, shards).partitionBy(partitioner);
-      return materialise(rdd, 0, true).rdd;
+      return materialise(rdd, step, true).rdd;
     }
 
     private void describe(String what) {
       sc.setJobGroup(runId, options.base().runName() + " " + what, false);
     }
+
+    /** A committed checkpoint of this run and the epoch's training statistics at its step. */
+    private record RestorePoint(CheckpointStore store, long step, BatchStats epochStats) {}
 
     private record Materialised(JavaPairRDD<Integer, WeightShard> rdd, List<ShardMessages.ShardSummary> summaries) {}
 
@@ -381,8 +404,16 @@ public final class ShardedSparkTrainer {
           next.rdd().localCheckpoint();
         }
       }
-      List<ShardMessages.ShardSummary> sums = next.values().map(new Summary(k, m)).collect();
+      List<ShardMessages.ShardSummary> sums;
+      try {
+        sums = next.values().map(new Summary(k, m)).collect();
+      } catch (Exception e) { // SparkException is checked but thrown undeclared
+        next.unpersist(false);
+        throw e;
+      }
       if (cp) {
+        inLineage.forEach(Broadcast::destroy);
+        inLineage.clear();
         checkpointedSteps = t;
         scala.Option<String> f = next.rdd().getCheckpointFile();
         if (f.isDefined()) {
@@ -396,13 +427,36 @@ public final class ShardedSparkTrainer {
       return new Materialised(next, sums);
     }
 
+    /** Trains to the end of the plan, restoring the shards when executors are lost. */
     TrainResult loop(JavaRDD<DataBlock> test, TrainingListener listener) {
-      long spe = sampler.stepsPerEpoch();
       long start = System.nanoTime();
       long firstStep = step;
-      BatchStats epochStats = BatchStats.ZERO;
+      Exception lost = null;
+      while (true) {
+        try {
+          if (lost != null) {
+            recover(lost, listener);
+          }
+          return trainToEnd(test, listener, start, firstStep);
+        } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared
+          if (!LostShards.in(e)) {
+            throw e;
+          }
+          if (recoveries >= options.maxRecoveries()) {
+            throw new IllegalStateException(options.base().runName() + ": executor lost at step " + running + " after "
+                + recoveries + " recoveries (distribution.max_recoveries=" + options.maxRecoveries() + "): giving up: "
+                + firstLine(e), e);
+          }
+          lost = e;
+        }
+      }
+    }
+
+    private TrainResult trainToEnd(JavaRDD<DataBlock> test, TrainingListener listener, long start, long firstStep) {
+      long spe = sampler.stepsPerEpoch();
       while (step < totalSteps) {
         long t = step + 1;
+        running = t;
         epochStats = epochStats.plus(syncStep(t, listener));
         if (step % spe == 0 || step == totalSteps) {
           BatchStats eval = evaluate(test, step);
@@ -417,6 +471,7 @@ public final class ShardedSparkTrainer {
         }
         listener.afterShardedStep(new Completed(step));
       }
+      running = step;
       double wall = (System.nanoTime() - start) / 1e9;
       BatchStats eval = evaluate(test, step);
       Network net = options.collectModel() ? collectModel() : null;
@@ -443,8 +498,66 @@ public final class ShardedSparkTrainer {
         HadoopConf conf = new HadoopConf(store.fileSystem().getConf());
         describe(String.format(Locale.ROOT, "checkpoint step %d: the owners write %d shard files", t,
             structure.layers() * shards));
-        return store.commitSharded(driverState(), meta, folder -> ShardCheckpoints.write(current, folder, conf, shards));
+        CheckpointStore.CommitResult r =
+            store.commitSharded(driverState(), meta, folder -> ShardCheckpoints.write(current, folder, conf, shards));
+        restorePoint = new RestorePoint(store, r.committed().step(), epochStats);
+        return r;
       }
+    }
+
+    /**
+     * Executors were lost with shards Spark cannot recompute: restores every shard from the last
+     * checkpoint this run committed (or from where the run started) onto the live executors.
+     */
+    private void recover(Exception e, TrainingListener listener) {
+      String name = options.base().runName();
+      recoveries++;
+      ShardedStart from = initial;
+      BatchStats stats = BatchStats.ZERO;
+      if (restorePoint != null) {
+        CheckpointStore.Restored<ShardedStart> r;
+        try {
+          r = restore(restorePoint.store, totalSteps);
+        } catch (IOException io) {
+          throw new java.io.UncheckedIOException(name + ": executor lost at step " + running + " and the checkpoints in "
+              + restorePoint.store.dir() + " cannot be read: " + io.getMessage(), io);
+        }
+        for (String p : r.problems()) {
+          LOG.warn("{}: checkpoint skipped: {}", name, p);
+        }
+        if (r.found()) {
+          from = r.value();
+          stats = from.step == restorePoint.step ? restorePoint.epochStats : BatchStats.ZERO;
+        }
+      }
+      long lostAt = running;
+      restart(from);
+      epochStats = stats;
+      String source = from == initial && initial.dir == null ? "the run's start (no checkpoint yet) at" : "checkpoint";
+      LOG.warn("{}: executor lost at step {}; restored shards from {} step {}, continuing (recovery {} of at most {}; {})",
+          name, lostAt, source, step, recoveries, options.maxRecoveries(), firstLine(e));
+      listener.onRecovery(lostAt, step);
+    }
+
+    /** Replaces the shards (and the driver's structure) by those of {@code s}: the run continues from its step. */
+    private void restart(ShardedStart s) {
+      step = s.step;
+      optimizerStep = s.optimizerStep;
+      if (s.state != null) {
+        Network net = s.state.network();
+        structure = ModelStructure.of(net, s.state.maskVersion());
+        current = distribute(net, s.state.optimizer());
+      } else {
+        if (!Arrays.deepEquals(s.table.bounds(), bounds)) {
+          throw new IllegalStateException("the shards of " + s.dir + " are cut unlike this run's: cannot restore them");
+        }
+        structure = s.structure;
+        describe("restore the shards of " + s.dir);
+        current = materialise(ShardCheckpoints.load(sc, s.table, s.conf), step, true).rdd;
+      }
+      structureBc.destroy();
+      structureBc = sc.broadcast(structure);
+      pendingSent = structureBytes(structure);
     }
 
     /** What the manifest of a sharded checkpoint records about the driver's side of the run. */
@@ -578,7 +691,7 @@ public final class ShardedSparkTrainer {
       describe(String.format(Locale.ROOT, "step %d apply mask change (version %d, %d shards changed)", t, structure.version(),
           o.edits.size()));
       materialise(current.mapValues(new Apply(o.edits, structure.version())), t, false);
-      structureBc.destroy();
+      inLineage.add(structureBc);
       structureBc = sc.broadcast(structure);
       pendingSent += structureBytes(structure);
       lastChurn = o.churn;
@@ -621,6 +734,7 @@ public final class ShardedSparkTrainer {
 
     @Override
     public void close() {
+      inLineage.forEach(Broadcast::destroy);
       if (structureBc != null) {
         structureBc.destroy();
       }
@@ -695,6 +809,12 @@ public final class ShardedSparkTrainer {
     public WeightShard call(WeightShard w) {
       return w.apply(edits.get(w.key), version);
     }
+  }
+
+  private static String firstLine(Throwable e) {
+    String m = String.valueOf(e.getMessage()).strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   private static String fmt(double v) {
