@@ -150,11 +150,15 @@ public final class KernelBreakdown {
         double f = median(t[v][0]);
         double b = median(t[v][1]);
         double a = median(t[v][2]);
-        System.out.printf(Locale.ROOT, "density %.3f %-12s forward %.3f ms (%.2f ns/nnz) | fill+backward %.3f ms (%.2f ns/nnz)"
-                + " | all %.3f ms (%.2f ns/nnz)   [%s]%n", d, vs[v][0], f * 1e3, f * 1e9 / nnz, b * 1e3, b * 1e9 / nnz,
-            a * 1e3, a * 1e9 / nnz, vs[v][1]);
+        System.out.printf(Locale.ROOT, "density %.3f %-12s forward %.2f ns/nnz (min %.2f) | fill+backward %.2f ns/nnz (min %.2f)"
+                + " | all %.3f ms = %.2f ns/nnz (min %.2f)   [%s]%n", d, vs[v][0], f * 1e9 / nnz, min(t[v][0]) * 1e9 / nnz,
+            b * 1e9 / nnz, min(t[v][1]) * 1e9 / nnz, a * 1e3, a * 1e9 / nnz, min(t[v][2]) * 1e9 / nnz, vs[v][1]);
       }
     }
+  }
+
+  private static double min(double[] a) {
+    return Arrays.stream(a).min().orElse(Double.NaN);
   }
 
   private static double median(double[] a) {

@@ -710,6 +710,7 @@ public final class Kernels {
       int[] segPtr = p.segPtr;
       int[] rows = p.rows;
       int[] ks = p.ks;
+      int[] sums = new int[Math.min(bb, out)];
       for (int b = 0; b < batch; b += 8 * L) {
         for (int rb = 0; rb < nrb; rb++) {
           int r0 = rb * bb;
@@ -725,7 +726,7 @@ public final class Kernels {
               je = segPtr[rb * in + c + 1];
             }
             if (js < je) {
-              csc8(js, je, rows, ks, in, c, v, x, delta, batch, b, gW, gwOff, dx, c * batch + b);
+              csc8(js, je, rows, ks, in, c, v, x, delta, batch, b, gW, gwOff, dx, c * batch + b, sums);
             }
           }
         }
@@ -735,7 +736,7 @@ public final class Kernels {
     // ---- fused backward: x and dx row tiles of one column in registers, transposed structure
 
     private static void csc8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x,
-                             float[] delta, int batch, int b, float[] gW, int gwOff, float[] dx, int o) {
+                             float[] delta, int batch, int b, float[] gW, int gwOff, float[] dx, int o, int[] sums) {
       FloatVector x0 = FloatVector.fromArray(S, x, o);
       FloatVector x1 = FloatVector.fromArray(S, x, o + L);
       FloatVector x2 = FloatVector.fromArray(S, x, o + 2 * L);
@@ -784,7 +785,10 @@ public final class Kernels {
         p = p.add(p.rearrange(X8));
         p = p.add(p.rearrange(X4));
         p = p.add(p.rearrange(X2));
-        gW[gwOff + k] += p.lane(0) + p.lane(1);
+        // the sum goes to an int[] buffer, and gW after the loop: with no float[] store in this loop,
+        // C2 hoists the rearranges' shuffle index checks (it reloads the shuffles' float constants
+        // when a float[] store might alias them), about 30 instructions per non-zero
+        sums[j - js] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
       }
       a0.intoArray(dx, o);
       a1.intoArray(dx, o + L);
@@ -794,6 +798,9 @@ public final class Kernels {
       a5.intoArray(dx, o + 5 * L);
       a6.intoArray(dx, o + 6 * L);
       a7.intoArray(dx, o + 7 * L);
+      for (int j = js; j < je; j++) {
+        gW[gwOff + (ks == null ? j * in + c : ks[j])] += Float.intBitsToFloat(sums[j - js]);
+      }
     }
 
     private static void gw2(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
