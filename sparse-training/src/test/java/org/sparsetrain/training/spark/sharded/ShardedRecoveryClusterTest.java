@@ -39,9 +39,10 @@ import org.sparsetrain.training.spark.SparkTrainerOptions;
 
 /**
  * A sharded run on two executor JVMs ({@code local-cluster[2,1,1024]}, local lineage checkpoints)
- * whose executor owning shard 0 is SIGKILLed after step 9 (a mask update): Spark cannot recompute
- * its shards, so the run restores them from its step-8 checkpoint onto the live executors within
- * the same call, says so in one log line, and ends with the straight run's model bit for bit. With
+ * loses both executors after step 2, before any checkpoint, and the executor owning shard 0 after
+ * step 9 (a mask update): Spark cannot recompute the shards, so the run restarts them from its
+ * initial model, then restores them from its step-8 checkpoint, onto the live executors within the
+ * same call, says so in one log line each, and ends with the straight run's model bit for bit. With
  * a reliable checkpoint directory the same kill is absorbed by Spark's own recomputation (through
  * the step-9 mask update since the step-8 lineage checkpoint) and ends with the same model.
  */
@@ -94,11 +95,13 @@ class ShardedRecoveryClusterTest {
     List<Long> committed = new ArrayList<>();
     List<String> recoveries = new ArrayList<>();
     List<Long> killed = new ArrayList<>();
-    TrainingListener killAfterStep9 = new TrainingListener() {
+    TrainingListener kills = new TrainingListener() {
       @Override
       public void onStep(StepReport r) {
-        if (r.step() == 9 && killed.isEmpty()) {
-          killed.add(killShardOwner(store));
+        if (r.step() == 2 && killed.isEmpty()) {
+          killed.addAll(killExecutors(""));
+        } else if (r.step() == 9 && killed.size() == 2) {
+          killed.addAll(killShardOwner(store));
         }
       }
 
@@ -116,16 +119,20 @@ class ShardedRecoveryClusterTest {
     String recovered;
     try {
       recovered = trainer().train(rdd(sc, TRAIN, 100, 140), rdd(sc, TEST, 60),
-          TrainingListener.all(killAfterStep9, ShardedCheckpointTest.checkpointing(store, 4, 0, committed))).fingerprint();
+          TrainingListener.all(kills, ShardedCheckpointTest.checkpointing(store, 4, 0, committed))).fingerprint();
     } finally {
       logger.removeAppender(appender);
       appender.stop();
     }
     System.out.println(log);
-    assertEquals(1, killed.size());
-    assertEquals(List.of("10->8"), recoveries, "step 10 lost its shards, the run went back to its step-8 checkpoint");
+    assertEquals(3, killed.size(), "both executors after step 2, then the owner of shard 0 after step 9");
+    assertEquals(List.of("3->0", "10->8"), recoveries,
+        "step 3 lost every shard before any checkpoint: back to the start; step 10 lost some: back to step 8");
+    assertTrue(log.toString().contains("sharded-recovery: executor lost at step 3; restored shards from the run's start"
+        + " (no checkpoint yet) at step 0, continuing (recovery 1 of at most 3; [CHECKPOINT_RDD_BLOCK_ID_NOT_FOUND]"),
+        log.toString());
     assertTrue(log.toString().contains("sharded-recovery: executor lost at step 10; restored shards from checkpoint step 8,"
-        + " continuing (recovery 1 of at most 3; [CHECKPOINT_RDD_BLOCK_ID_NOT_FOUND]"), log.toString());
+        + " continuing (recovery 2 of at most 3; [CHECKPOINT_RDD_BLOCK_ID_NOT_FOUND]"), log.toString());
     assertEquals(List.of(4L, 8L, 12L), committed, "steps 9 and 10 replayed before step 12 was committed");
     assertEquals(straight, recovered, "the recovered run ends with the straight run's model");
 
@@ -140,7 +147,7 @@ class ShardedRecoveryClusterTest {
       @Override
       public void onStep(StepReport r) {
         if (r.step() == 9 && killed.isEmpty()) {
-          killed.add(killShardOwner(again));
+          killed.addAll(killShardOwner(again));
         }
       }
 
@@ -157,31 +164,43 @@ class ShardedRecoveryClusterTest {
     assertEquals(straight, recomputed, "recomputed by Spark: the straight run's model");
   }
 
-  /**
-   * SIGKILLs the executor JVM that wrote shard 0 of the newest checkpoint (it owns partition 0 of
-   * the shard RDD); local-cluster's worker runs inside this JVM, so the executors are its children.
-   */
-  static long killShardOwner(CheckpointStore store) {
+  /** SIGKILLs the executor JVM that wrote shard 0 of the newest checkpoint (it owns partition 0 of the shard RDD). */
+  static List<Long> killShardOwner(CheckpointStore store) {
     try {
-      String owner = null;
       for (JsonNode f : store.latestValid().manifest().json().get("files")) {
         if (f.get("name").asText().endsWith(".s0.bin")) {
-          owner = f.get("written_by").get("executor").asText();
+          return killExecutors("--executor-id " + f.get("written_by").get("executor").asText() + " ");
         }
       }
-      String flag = "--executor-id " + owner + " ";
-      for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
-        String cmd = new String(Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(p.pid()), "cmdline")),
-            StandardCharsets.UTF_8).replace('\0', ' ');
-        if (cmd.contains("CoarseGrainedExecutorBackend") && cmd.contains(flag)) {
-          p.destroyForcibly();
-          p.onExit().join();
-          return p.pid();
-        }
-      }
-      throw new IllegalStateException("no executor JVM with " + flag + "among this JVM's child processes");
+      throw new IllegalStateException("the newest checkpoint of " + store.dir() + " lists no shard 0");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * SIGKILLs the executor JVMs whose command line contains {@code flag} and waits until they are
+   * gone; local-cluster's workers run inside this JVM, so the executors are its child processes.
+   */
+  static List<Long> killExecutors(String flag) {
+    List<Long> pids = new ArrayList<>();
+    for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
+      String cmd;
+      try {
+        cmd = new String(Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(p.pid()), "cmdline")),
+            StandardCharsets.UTF_8).replace('\0', ' ');
+      } catch (IOException gone) {
+        continue;
+      }
+      if (cmd.contains("CoarseGrainedExecutorBackend") && cmd.contains(flag)) {
+        p.destroyForcibly();
+        p.onExit().join();
+        pids.add(p.pid());
+      }
+    }
+    if (pids.isEmpty()) {
+      throw new IllegalStateException("no executor JVM with '" + flag + "' among this JVM's child processes");
+    }
+    return pids;
   }
 }
