@@ -23,9 +23,13 @@ import org.sparsetrain.training.nn.SparseLinear;
  * variants accumulate weight gradients like training does; ours also clear dx first, as
  * {@code Network} does.
  *
+ * <p>{@code --clock cpu} times samples by this thread's CPU time instead of wall time (BLAS runs
+ * single-threaded in the calling thread, so both sides are measured alike): on a machine shared with
+ * other processes it leaves out the time this thread waits for a core, though not their cache traffic.
+ *
  * <pre>
  * LayerBenchmark [--in 1000] [--out 1000] [--batch 128] [--densities 1.0,0.1,0.05,0.01]
- *                [--reps 15] [--warmup-ms 1500] [--sample-ms 30] [--seed 1]
+ *                [--reps 15] [--warmup-ms 1500] [--sample-ms 30] [--seed 1] [--clock wall|cpu]
  * </pre>
  */
 public final class LayerBenchmark {
@@ -47,6 +51,7 @@ public final class LayerBenchmark {
     long warmupMs = 1500;
     long sampleMs = 30;
     long seed = 1;
+    boolean cpuClock = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (i + 1 >= args.length) {
@@ -62,6 +67,12 @@ public final class LayerBenchmark {
         case "--warmup-ms": warmupMs = Long.parseLong(v); break;
         case "--sample-ms": sampleMs = Long.parseLong(v); break;
         case "--seed": seed = Long.parseLong(v); break;
+        case "--clock":
+          if (!v.equals("wall") && !v.equals("cpu")) {
+            throw new IllegalArgumentException("--clock must be wall or cpu, got " + v);
+          }
+          cpuClock = v.equals("cpu");
+          break;
         default: throw new IllegalArgumentException("unknown option " + a);
       }
     }
@@ -72,8 +83,9 @@ public final class LayerBenchmark {
     BLAS blas = BLAS.getInstance();
     String blasName = blas.getClass().getName();
     boolean nativeBlas = blasName.endsWith("JNIBLAS");
-    System.out.printf(Locale.ROOT, "# layer benchmark %s: %dx%d, batch %d, %d samples of >= %d ms after >= %d ms warm-up%n",
-        LocalDate.now(), out, in, batch, reps, sampleMs, warmupMs);
+    CPU = cpuClock;
+    System.out.printf(Locale.ROOT, "# layer benchmark %s: %dx%d, batch %d, %d samples of >= %d ms after >= %d ms warm-up, %s time%n",
+        LocalDate.now(), out, in, batch, reps, sampleMs, warmupMs, cpuClock ? "thread CPU" : "wall");
     System.out.printf(Locale.ROOT, "# java %s (%s), vector kernels: %s, OPENBLAS_NUM_THREADS=%s%n",
         System.getProperty("java.version"), System.getProperty("java.vm.name"), Kernels.vectorised() ? Kernels.describe() : "no (scalar)",
         System.getenv("OPENBLAS_NUM_THREADS"));
@@ -177,6 +189,13 @@ public final class LayerBenchmark {
     return num / Math.max(den, 1e-30);
   }
 
+  private static boolean CPU;
+  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+  private static long clock() {
+    return CPU ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
+  }
+
   private static Timing time(Op op, int reps, long warmupMs, long sampleMs) {
     long start = System.nanoTime();
     int calls = 0;
@@ -188,11 +207,11 @@ public final class LayerBenchmark {
     int inner = (int) Math.max(1, Math.ceil(sampleMs / 1e3 / perCall));
     double[] samples = new double[reps];
     for (int r = 0; r < reps; r++) {
-      long t0 = System.nanoTime();
+      long t0 = clock();
       for (int i = 0; i < inner; i++) {
         op.run();
       }
-      samples[r] = (System.nanoTime() - t0) / 1e9 / inner;
+      samples[r] = (clock() - t0) / 1e9 / inner;
     }
     Arrays.sort(samples);
     double median = reps % 2 == 1 ? samples[reps / 2] : 0.5 * (samples[reps / 2 - 1] + samples[reps / 2]);

@@ -180,7 +180,7 @@ public final class Kernels {
    * (128 floats with AVX-512): the forward pass walks column blocks of {@code fwdBlock} columns so
    * that the block's x rows stay close (L1/L2) while every row's non-zeros of the block stream past
    * (the y row tiles are loaded and stored once per block); the fused backward walks row blocks of
-   * {@code bwdBlock} rows so that the block's delta rows stay in L2 while each column's non-zeros of
+   * {@code bwdBlock} rows so that the block's delta rows stay close while each column's non-zeros of
    * the block stream past (the x and dx row tiles are loaded once per column and block). Blocking
    * changes no result bit: every output still receives its terms in the same order. A dense layer's
    * plan holds no arrays (implicit indices), a sparse layer's is built in O(nnz + blocks·(in+out)).
@@ -221,11 +221,12 @@ public final class Kernels {
       if (p < 0) {
         return in;
       }
-      // 96 x rows of a 128-lane tile are 48 KiB: the block's x rows stay in L1/L2 while the y row
-      // tiles are loaded and stored once per block; worth it only with enough non-zeros per row and
-      // block (measured: a gain at density 0.1, a loss at 0.05)
+      // 128 x rows of a 128-lane tile are 64 KiB: the block's x rows stay close (L1/L2) while the
+      // y row tiles are loaded and stored once per block; worth it only with enough non-zeros per
+      // row and block (measured at 1000x1000: a gain at density 0.1, about even at 0.05; 64 and 96
+      // columns did a little worse at 0.1)
       double density = (double) nnz / ((double) in * out);
-      int c = 96;
+      int c = 128;
       return density * c >= 8.0 ? Math.min(c, in) : in;
     }
 
@@ -238,11 +239,11 @@ public final class Kernels {
       if (p < 0) {
         return out;
       }
-      // 256 delta rows of a 128-lane tile are 128 KiB, kept in L2 while each column's entries of the
-      // block stream past (the x and dx row tiles are loaded once per column and block); measured:
-      // a gain at density 0.1, none at 0.05
+      // 128 delta rows of a 128-lane tile are 64 KiB, kept close while each column's entries of the
+      // block stream past (the x and dx row tiles are loaded once per column and block); measured
+      // at 1000x1000: a gain at density 0.1 (64 rows: worse, 256 and 512: a smaller gain), none at 0.05
       double density = (double) nnz / ((double) in * out);
-      int r = 256;
+      int r = 128;
       return density >= 0.08 ? Math.min(r, out) : out;
     }
 
