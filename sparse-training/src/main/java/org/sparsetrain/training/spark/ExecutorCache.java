@@ -90,14 +90,14 @@ public final class ExecutorCache {
   }
 
   public static Replica borrow(String runId, ModelStructure s, int capacity) {
-    Entry e = RUNS.compute(runId, (k, old) -> old != null && old.version >= s.version ? old : new Entry(s.version));
+    // any other version replaces the entry: versions move forward with mask updates, and back when
+    // a sharded run restores a checkpoint after losing an executor
+    Entry e = RUNS.compute(runId, (k, old) -> old != null && old.version == s.version ? old : new Entry(s.version));
     e.lastUse = System.nanoTime();
-    if (e.version == s.version) {
-      Replica r;
-      while ((r = e.pool.poll()) != null) {
-        if (r.capacity >= capacity) {
-          return r;
-        }
+    Replica r;
+    while ((r = e.pool.poll()) != null) {
+      if (r.capacity >= capacity) {
+        return r;
       }
     }
     evictIfFull();
