@@ -1,0 +1,80 @@
+package org.sparsetrain.jobs.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.sparsetrain.jobs.report.RunMetrics;
+
+/**
+ * The distributed-training benchmark's table ({@code scripts/bench-spark}): one row per finished
+ * {@code train} run directory, with samples/s against Spark MLlib's, the steady step time split
+ * into compute and Spark overhead, and the bytes sent and received per step. The first
+ * {@value #WARM_UP_FRACTION_PERCENT} % of the steps (JIT, caching) are left out of the step times;
+ * samples/s is the run's own figure over all its steps.
+ *
+ * <pre>
+ * java … org.sparsetrain.jobs.bench.DistributedTable MLLIB_SAMPLES_PER_S DIR…
+ * </pre>
+ */
+public final class DistributedTable {
+  static final int WARM_UP_FRACTION_PERCENT = 10;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private DistributedTable() {}
+
+  public static void main(String[] args) throws IOException {
+    if (args.length < 1) {
+      System.err.println("usage: DistributedTable MLLIB_SAMPLES_PER_S DIR...");
+      System.exit(2);
+    }
+    double mllib = Double.parseDouble(args[0]);
+    System.out.println("| run | samples/s | vs MLlib | step (ms) | compute (ms) | Spark overhead |"
+        + " bytes sent / step | bytes received / step | test accuracy |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.printf(Locale.ROOT, "| Spark MLlib MultilayerPerceptronClassifier (sigmoid hidden layers) | %,.0f | 1.0× | | | | | | |%n",
+        mllib);
+    for (int i = 1; i < args.length; i++) {
+      System.out.println(row(Path.of(args[i]), mllib));
+    }
+  }
+
+  static String row(Path dir, double mllib) throws IOException {
+    JsonNode summary = JSON.readTree(Files.readString(dir.resolve("summary.json")));
+    double sps = summary.path("samples_per_second").asDouble();
+    double acc = summary.path("test_accuracy").asDouble();
+    List<RunMetrics.StepGroup> groups = RunMetrics.parse(Files.readString(dir.resolve("metrics.jsonl")),
+        dir.resolve("metrics.jsonl").toString()).steps();
+    long last = groups.isEmpty() ? 0 : groups.get(groups.size() - 1).toStep();
+    long from = last * WARM_UP_FRACTION_PERCENT / 100;
+    double n = 0;
+    double step = 0;
+    double compute = 0;
+    double sent = 0;
+    double received = 0;
+    for (RunMetrics.StepGroup g : groups) {
+      if (g.fromStep() <= from) {
+        continue;
+      }
+      n += g.count();
+      step += g.count() * g.stepMs();
+      compute += g.count() * g.computeMs();
+      sent += g.count() * g.bytesSent();
+      received += g.count() * g.bytesReceived();
+    }
+    String name = dir.getFileName().toString();
+    if (n == 0) {
+      return String.format(Locale.ROOT, "| %s | %,.0f | %.1f× | | | | | | %.2f %% |", name, sps, sps / mllib, 100 * acc);
+    }
+    step /= n;
+    compute /= n;
+    boolean spark = !Double.isNaN(sent);
+    return String.format(Locale.ROOT, "| %s | %,.0f | %.1f× | %.1f | %.1f | %s | %s | %s | %.2f %% |", name, sps,
+        sps / mllib, step, compute, spark ? String.format(Locale.ROOT, "%.0f %%", 100 * (1 - compute / step)) : "—",
+        spark ? String.format(Locale.ROOT, "%,.0f", sent / n) : "—",
+        spark ? String.format(Locale.ROOT, "%,.0f", received / n) : "—", 100 * acc);
+  }
+}
