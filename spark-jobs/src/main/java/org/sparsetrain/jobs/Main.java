@@ -43,6 +43,23 @@ public final class Main implements Callable<Integer> {
   public static final int IO = 4;
 
   public static void main(String[] args) {
+    haltOnOutOfMemory();
+    int code = run(args, System.out, System.err);
+    if (outOfMemory) {
+      Runtime.getRuntime().halt(code);  // shutdown hooks of a heap-starved Spark context can hang
+    }
+    System.exit(code);
+  }
+
+  /** Set when a command ran out of heap on the calling thread. */
+  private static volatile boolean outOfMemory;
+
+  /**
+   * Makes an {@link OutOfMemoryError} in any thread without its own handler (Spark's scheduler and
+   * result threads) print the one-line explanation and halt the JVM with {@value #USAGE}; other
+   * uncaught exceptions print as the JVM would.
+   */
+  public static void haltOnOutOfMemory() {
     Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
       if (e instanceof OutOfMemoryError) {
         // a Spark thread (scheduler, result fetcher) ran out of heap: the context cannot recover, and
@@ -51,11 +68,9 @@ public final class Main implements Callable<Integer> {
         System.err.flush();
         Runtime.getRuntime().halt(USAGE);
       }
-      System.err.println("uncaught in thread " + thread.getName() + ": " + e);
-      e.printStackTrace();
+      System.err.print("Exception in thread \"" + thread.getName() + "\" ");  // the JVM's own default
+      e.printStackTrace(System.err);
     });
-    int code = run(args, System.out, System.err);
-    System.exit(code);
   }
 
   /** Runs a command line and returns its exit code (no System.exit; tests call this). */
@@ -75,6 +90,7 @@ public final class Main implements Callable<Integer> {
     try {
       return cl.execute(args);
     } catch (OutOfMemoryError e) {
+      outOfMemory = true;
       err.println("error: " + DriverMemory.outOfMemory(Runtime.getRuntime().maxMemory()));
       return USAGE;
     }

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.SparkSession;
+import org.sparsetrain.jobs.Main;
 import org.sparsetrain.jobs.TrainJob;
 import org.sparsetrain.jobs.config.JobConfig;
 import org.sparsetrain.jobs.config.TrainSetup;
@@ -66,6 +67,7 @@ public final class ShardedBenchmark {
         throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
+    Main.haltOnOutOfMemory();
     JobConfig cfg = JobConfig.load(config, sets);
     SparkSession spark = SparkEngine.session(master, "sparsetrain-bench " + label, Map.of(
         "spark.executor.metrics.pollingInterval", "200ms",

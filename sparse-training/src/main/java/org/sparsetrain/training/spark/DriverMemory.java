@@ -112,9 +112,11 @@ public record DriverMemory(long model, long broadcasts, long gradients, long exe
     }
   }
 
-  /** The message for an {@link OutOfMemoryError} of the driver JVM. */
+  /** The message for an {@link OutOfMemoryError} of the driver JVM, whatever the mode. */
   public static String outOfMemory(long maxHeap) {
-    return "the driver JVM ran out of heap (max heap " + human(maxHeap) + "): " + FIX;
+    return "the driver JVM ran out of heap (max heap " + human(maxHeap) + "): give the driver more memory"
+        + " (spark.driver.memory / --driver-memory, SPARSETRAIN_DRIVER_MEMORY); with distribution.mode=driver,"
+        + " sharded (or auto) keeps values and optimizer state on the executors";
   }
 
   private static final String FIX = "set distribution.mode: sharded (or auto) to keep values and optimizer state on the"

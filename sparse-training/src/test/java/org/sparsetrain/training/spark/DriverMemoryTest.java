@@ -1,6 +1,7 @@
 package org.sparsetrain.training.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparsetrain.training.spark.SparkTestSupport.SPEC;
@@ -110,6 +111,13 @@ class DriverMemoryTest {
 
     SparkTrainer enough = new SparkTrainer(sc, SPEC, plan, options(4).withDriverHeapBytes(need));
     assertEquals(10, enough.train(rdd(sc, split(train, 100, 100)), rdd(sc, List.of(data(2, 0, 40))), l).steps());
+  }
+
+  @Test
+  void anOutOfMemoryErrorIsExplainedInOneLineWithTheHeapAndTheFix() {
+    String m = DriverMemory.outOfMemory(512 * MIB);
+    assertTrue(m.contains("max heap 512.0 MiB") && m.contains("spark.driver.memory") && m.contains("sharded"), m);
+    assertFalse(m.contains("\n"), m);
   }
 
   @Test
