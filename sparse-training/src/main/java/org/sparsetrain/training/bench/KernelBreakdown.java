@@ -14,7 +14,8 @@ import org.sparsetrain.training.nn.SparseLinear;
  * <p>{@code --variants "name:key=value,key=value;name2:..."} times kernel variants (system
  * properties {@code sparsetrain.kernels.*} read when a layer builds its plan) against each other in
  * this JVM, in interleaved rounds; {@code --check true} first verifies that every variant gives the
- * same bits as the unblocked kernels and as the dense layer on a full mask.
+ * same bits as the unblocked kernels (and the weight gradient's legacy loops, {@code gw=legacy}) and as the
+ * dense layer on a full mask.
  *
  * <pre>
  * KernelBreakdown [--in 1000] [--out 1000] [--batch 128] [--densities 0.1,0.01] [--reps 11]
@@ -87,7 +88,7 @@ public final class KernelBreakdown {
     }
   }
 
-  private static final String[] KEYS = {"fwdblock", "bwdblock"};
+  private static final String[] KEYS = {"fwdblock", "bwdblock", "gw"};
 
   private static void apply(String spec) {
     for (String k : KEYS) {
@@ -130,10 +131,11 @@ public final class KernelBreakdown {
         layers[v].backward(x, delta, batch, gW, 0, gB, 0, dx);
       }
       apply("");
-      double[][][] t = new double[vs.length][3][rounds];
+      double[][][] t = new double[vs.length][4][rounds];
       for (int round = 0; round < rounds; round++) {
         for (int v = 0; v < vs.length; v++) {
           SparseLinear sp = layers[v];
+          apply(vs[v][1]);   // per-call switches (sparsetrain.kernels.gw) are read while timing
           t[v][0][round] = time(() -> sp.forward(x, batch, y), reps, warmupMs / 2, sampleMs);
           t[v][1][round] = time(() -> {
             Arrays.fill(dx, 0f);
@@ -144,15 +146,19 @@ public final class KernelBreakdown {
             Arrays.fill(dx, 0f);
             sp.backward(x, delta, batch, gW, 0, gB, 0, dx);
           }, reps, warmupMs / 2, sampleMs);
+          t[v][3][round] = time(() -> sp.backward(x, delta, batch, gW, 0, gB, 0, null), reps, warmupMs / 2, sampleMs);
+          apply("");
         }
       }
       for (int v = 0; v < vs.length; v++) {
         double f = median(t[v][0]);
         double b = median(t[v][1]);
         double a = median(t[v][2]);
+        double g = median(t[v][3]);
         System.out.printf(Locale.ROOT, "density %.3f %-12s forward %.2f ns/nnz (min %.2f) | fill+backward %.2f ns/nnz (min %.2f)"
-                + " | all %.3f ms = %.2f ns/nnz (min %.2f)   [%s]%n", d, vs[v][0], f * 1e9 / nnz, min(t[v][0]) * 1e9 / nnz,
-            b * 1e9 / nnz, min(t[v][1]) * 1e9 / nnz, a * 1e3, a * 1e9 / nnz, min(t[v][2]) * 1e9 / nnz, vs[v][1]);
+                + " | weight grad only %.3f ms = %.2f ns/nnz (min %.2f) | all %.3f ms = %.2f ns/nnz (min %.2f)   [%s]%n",
+            d, vs[v][0], f * 1e9 / nnz, min(t[v][0]) * 1e9 / nnz, b * 1e9 / nnz, min(t[v][1]) * 1e9 / nnz,
+            g * 1e3, g * 1e9 / nnz, min(t[v][3]) * 1e9 / nnz, a * 1e3, a * 1e9 / nnz, min(t[v][2]) * 1e9 / nnz, vs[v][1]);
       }
     }
   }
@@ -184,10 +190,11 @@ public final class KernelBreakdown {
     }
     specs.add("fwdblock=16,bwdblock=7");
     specs.add("fwdblock=1,bwdblock=1");
-    String ref = "fwdblock=-1,bwdblock=-1";
+    // the reference: unblocked, and the weight gradient as before its int[] buffers and ordered transposes
+    String ref = "fwdblock=-1,bwdblock=-1,gw=legacy";
     int[][] shapes = {{1000, 1000}, {300, 200}, {77, 130}, {130, 77}};
     double[] ds = {1.0, 0.3, 0.1, 0.05, 0.01};
-    int[] batches = {128, 256, 200, 144, 37};
+    int[] batches = {128, 256, 200, 144, 37, 16, 32, 48, 64, 112, 80};
     int checked = 0;
     for (int[] sh : shapes) {
       int in = sh[0];

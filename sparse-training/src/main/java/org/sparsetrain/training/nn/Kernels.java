@@ -1,6 +1,7 @@
 package org.sparsetrain.training.nn;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
@@ -332,6 +333,7 @@ public final class Kernels {
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
+    static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
 
     static int axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
       int i = 0;
@@ -460,7 +462,14 @@ public final class Kernels {
 
     static void weightGradient(int in, int out, int[] rowPtr, int[] colIdx, float[] x, float[] delta, int batch,
                                float[] gW, int gwOff, float[] gB, int gbOff) {
-      float[] scr = new float[8 * L];
+      if ("legacy".equals(System.getProperty("sparsetrain.kernels.gw"))) {
+        weightGradientLegacy(in, out, rowPtr, colIdx, x, delta, batch, gW, gwOff, gB, gbOff);
+        return;
+      }
+      // the kernels' loops store no float[] (scratch and sums are int[] of raw float bits, added into
+      // gW after each loop): C2 then hoists the rearranges' shuffle index checks out of the loops
+      int[] scr = new int[16 * L];
+      int[] sums = new int[Math.max(1, in)];
       for (int r = 0; r < out; r++) {
         int ks = rowPtr == null ? r * in : rowPtr[r];
         int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
@@ -468,13 +477,16 @@ public final class Kernels {
         gB[gbOff + r] += sum(delta, d, batch);
         int b = 0;
         for (; b + 8 * L <= batch; b += 8 * L) {
-          gw8(ks, ke, colIdx, x, batch, b, delta, d + b, gW, gwOff, scr);
+          gw8(ks, ke, colIdx, x, batch, b, delta, d + b, scr, sums);
+          addSums(gW, gwOff + ks, sums, ke - ks);
         }
         for (; b + 2 * L <= batch; b += 2 * L) {
-          gw2(ks, ke, colIdx, x, batch, b, delta, d + b, gW, gwOff);
+          gw2(ks, ke, colIdx, x, batch, b, delta, d + b, scr, sums);
+          addSums(gW, gwOff + ks, sums, ke - ks);
         }
         for (; b + L <= batch; b += L) {
-          gw1(ks, ke, colIdx, x, batch, b, delta, d + b, gW, gwOff);
+          gw1(ks, ke, colIdx, x, batch, b, delta, d + b, scr, sums);
+          addSums(gW, gwOff + ks, sums, ke - ks);
         }
         if (b < batch) {
           for (int k = ks; k < ke; k++) {
@@ -486,6 +498,17 @@ public final class Kernels {
             gW[gwOff + k] += s;
           }
         }
+      }
+    }
+
+    /** gW[o + i] += the float with bits sums[i], for i in [0, n). */
+    private static void addSums(float[] gW, int o, int[] sums, int n) {
+      int i = 0;
+      for (int bound = S.loopBound(n); i < bound; i += L) {
+        FloatVector.fromArray(S, gW, o + i).add(IntVector.fromArray(IS, sums, i).reinterpretAsFloats()).intoArray(gW, o + i);
+      }
+      for (; i < n; i++) {
+        gW[o + i] += Float.intBitsToFloat(sums[i]);
       }
     }
 
@@ -501,6 +524,24 @@ public final class Kernels {
     private static final VectorShuffle<Float> X4 = BUTTERFLY ? VectorShuffle.fromOp(S, i -> i ^ 4) : null;
     private static final VectorShuffle<Float> X2 = BUTTERFLY ? VectorShuffle.fromOp(S, i -> i ^ 2) : null;
     private static final VectorShuffle<Float> X1 = BUTTERFLY ? VectorShuffle.fromOp(S, i -> i ^ 1) : null;
+    // the transposes' lane swaps on raw bits: lanes with bit h set (-1, else 0) and the swap of bit h
+    private static final IntVector B8 = BUTTERFLY ? bits(8) : null;
+    private static final IntVector B4 = BUTTERFLY ? bits(4) : null;
+    private static final IntVector B2 = BUTTERFLY ? bits(2) : null;
+    private static final IntVector B1 = BUTTERFLY ? bits(1) : null;
+    private static final VectorShuffle<Integer> Y8 = BUTTERFLY ? VectorShuffle.fromOp(IS, i -> i ^ 8) : null;
+    private static final VectorShuffle<Integer> Y4 = BUTTERFLY ? VectorShuffle.fromOp(IS, i -> i ^ 4) : null;
+    private static final VectorShuffle<Integer> Y2 = BUTTERFLY ? VectorShuffle.fromOp(IS, i -> i ^ 2) : null;
+    private static final VectorShuffle<Integer> Y1 = BUTTERFLY ? VectorShuffle.fromOp(IS, i -> i ^ 1) : null;
+
+    private static IntVector bits(int h) {
+      int[] a = new int[IS.length()];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = (i & h) != 0 ? -1 : 0;
+      }
+      return IntVector.fromArray(IS, a, 0);
+    }
+
     private static final VectorShuffle<Float> INV = BUTTERFLY ? inversePermutation() : null;
 
     /** Lanes l of a and b folded pairwise with l^h; lanes with bit h come from b. */
@@ -533,8 +574,9 @@ public final class Kernels {
       return VectorShuffle.fromArray(S, inv, 0);
     }
 
+    /** Sums of the tile of 8 vectors at b, per non-zero k, to sums[k - ks] (raw float bits). */
     private static void gw8(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
-                            float[] gW, int gwOff, float[] scr) {
+                            int[] scr, int[] sums) {
       FloatVector d0 = FloatVector.fromArray(S, delta, d);
       FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
       FloatVector d2 = FloatVector.fromArray(S, delta, d + 2 * L);
@@ -568,16 +610,16 @@ public final class Kernels {
             qb = FloatVector.fromArray(S, x, xb + 7 * L).fma(d7, qb);
             pa = pa.add(qa);
             pb = pb.add(qb);
-            pa.blend(pb, M8).add(pb.blend(pa, M8).rearrange(X8)).intoArray(scr, j * 8);
+            pa.blend(pb, M8).add(pb.blend(pa, M8).rearrange(X8)).reinterpretAsInts().intoArray(scr, j * 8);
           }
-          FloatVector s0 = FloatVector.fromArray(S, scr, 0);
-          FloatVector s1 = FloatVector.fromArray(S, scr, 16);
-          FloatVector s2 = FloatVector.fromArray(S, scr, 32);
-          FloatVector s3 = FloatVector.fromArray(S, scr, 48);
-          FloatVector s4 = FloatVector.fromArray(S, scr, 64);
-          FloatVector s5 = FloatVector.fromArray(S, scr, 80);
-          FloatVector s6 = FloatVector.fromArray(S, scr, 96);
-          FloatVector s7 = FloatVector.fromArray(S, scr, 112);
+          FloatVector s0 = IntVector.fromArray(IS, scr, 0).reinterpretAsFloats();
+          FloatVector s1 = IntVector.fromArray(IS, scr, 16).reinterpretAsFloats();
+          FloatVector s2 = IntVector.fromArray(IS, scr, 32).reinterpretAsFloats();
+          FloatVector s3 = IntVector.fromArray(IS, scr, 48).reinterpretAsFloats();
+          FloatVector s4 = IntVector.fromArray(IS, scr, 64).reinterpretAsFloats();
+          FloatVector s5 = IntVector.fromArray(IS, scr, 80).reinterpretAsFloats();
+          FloatVector s6 = IntVector.fromArray(IS, scr, 96).reinterpretAsFloats();
+          FloatVector s7 = IntVector.fromArray(IS, scr, 112).reinterpretAsFloats();
           FloatVector t0 = s0.blend(s1, M4).add(s1.blend(s0, M4).rearrange(X4));
           FloatVector t1 = s2.blend(s3, M4).add(s3.blend(s2, M4).rearrange(X4));
           FloatVector t2 = s4.blend(s5, M4).add(s5.blend(s4, M4).rearrange(X4));
@@ -585,8 +627,7 @@ public final class Kernels {
           FloatVector u0 = t0.blend(t1, M2).add(t1.blend(t0, M2).rearrange(X2));
           FloatVector u1 = t2.blend(t3, M2).add(t3.blend(t2, M2).rearrange(X2));
           FloatVector v = u0.blend(u1, M1).add(u1.blend(u0, M1).rearrange(X1));
-          int o = gwOff + k;
-          FloatVector.fromArray(S, gW, o).add(v.rearrange(INV)).intoArray(gW, o);
+          v.rearrange(INV).reinterpretAsInts().intoArray(sums, k - ks);
         }
       }
       for (; k < ke; k++) {
@@ -605,9 +646,9 @@ public final class Kernels {
           p = p.add(p.rearrange(X8));
           p = p.add(p.rearrange(X4));
           p = p.add(p.rearrange(X2));
-          gW[gwOff + k] += p.lane(0) + p.lane(1);
+          sums[k - ks] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
         } else {
-          gW[gwOff + k] += p.reduceLanes(VectorOperators.ADD);
+          sums[k - ks] = Float.floatToRawIntBits(p.reduceLanes(VectorOperators.ADD));
         }
       }
     }
@@ -804,7 +845,390 @@ public final class Kernels {
       }
     }
 
+    /**
+     * Sums of the tile of 2 vectors at b, per non-zero k, to sums[k - ks] (raw float bits): bit for bit
+     * {@code reduceLanes(ADD)} of each non-zero's products, which C2 (JDK 17, x86) adds lane by lane in
+     * order, starting from 0. Sixteen non-zeros at a time are transposed (lane l of all sixteen in one
+     * vector) and added in that same order by one vector add per lane, instead of 15 shuffles and 16
+     * dependent scalar adds per non-zero. The transpose works on the raw bits: each lane swap is one
+     * rearrange and three bitwise selects (C2 makes each a vpternlogd; a float blend costs a mask
+     * compare on every use), the first stage in the loop over the non-zeros, the other three by halves
+     * (8 rows) to limit spilling. Nothing in the loops stores to a float[], so the shuffles stay hoisted.
+     * Measured (same JVM, thread CPU time): the weight gradient at batch 32-112 12-25 % faster than
+     * with reduceLanes; a scalar in-order sum of the stored products, or gathers, gained less.
+     */
     private static void gw2(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+                            int[] scr, int[] sums) {
+      FloatVector d0 = FloatVector.fromArray(S, delta, d);
+      FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
+      int k = ks;
+      if (BUTTERFLY) {
+        for (; k + 16 <= ke; k += 16) {
+          for (int j = 0; j < 8; j++) {
+            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + b;
+            int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + b;
+            FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
+            FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
+            pa = FloatVector.fromArray(S, x, xa + L).fma(d1, pa);
+            pb = FloatVector.fromArray(S, x, xb + L).fma(d1, pb);
+            // transpose, first stage: lanes 8..15 of non-zero j and lanes 0..7 of non-zero j+8 swap
+            IntVector ia = pa.reinterpretAsInts();
+            IntVector ib = pb.reinterpretAsInts();
+            IntVector u = ib.lanewise(VectorOperators.XOR, ib.lanewise(VectorOperators.XOR, ia).lanewise(VectorOperators.AND, B8)).rearrange(Y8);
+            ia.lanewise(VectorOperators.XOR, ia.lanewise(VectorOperators.XOR, u).lanewise(VectorOperators.AND, B8)).intoArray(scr, j * 16);
+            u.lanewise(VectorOperators.XOR, u.lanewise(VectorOperators.XOR, ib).lanewise(VectorOperators.AND, B8)).intoArray(scr, (j + 8) * 16);
+          }
+          // rest of the transpose, inline and by halves (stages 4, 2, 1 stay within rows 0-7 and 8-15)
+          FloatVector acc = FloatVector.zero(S);
+          {
+            IntVector r0 = IntVector.fromArray(IS, scr, 0);
+            IntVector r1 = IntVector.fromArray(IS, scr, 16);
+            IntVector r2 = IntVector.fromArray(IS, scr, 32);
+            IntVector r3 = IntVector.fromArray(IS, scr, 48);
+            IntVector r4 = IntVector.fromArray(IS, scr, 64);
+            IntVector r5 = IntVector.fromArray(IS, scr, 80);
+            IntVector r6 = IntVector.fromArray(IS, scr, 96);
+            IntVector r7 = IntVector.fromArray(IS, scr, 112);
+            IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
+            r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
+            IntVector u41 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u41).lanewise(VectorOperators.AND, B4));
+            r5 = u41.lanewise(VectorOperators.XOR, u41.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B4));
+            IntVector u42 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u42).lanewise(VectorOperators.AND, B4));
+            r6 = u42.lanewise(VectorOperators.XOR, u42.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B4));
+            IntVector u43 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r3 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, u43).lanewise(VectorOperators.AND, B4));
+            r7 = u43.lanewise(VectorOperators.XOR, u43.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B4));
+            IntVector u20 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u20).lanewise(VectorOperators.AND, B2));
+            r2 = u20.lanewise(VectorOperators.XOR, u20.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B2));
+            IntVector u21 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u21).lanewise(VectorOperators.AND, B2));
+            r3 = u21.lanewise(VectorOperators.XOR, u21.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B2));
+            IntVector u24 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u24).lanewise(VectorOperators.AND, B2));
+            r6 = u24.lanewise(VectorOperators.XOR, u24.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B2));
+            IntVector u25 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r5 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, u25).lanewise(VectorOperators.AND, B2));
+            r7 = u25.lanewise(VectorOperators.XOR, u25.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B2));
+            IntVector u10 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u10).lanewise(VectorOperators.AND, B1));
+            r1 = u10.lanewise(VectorOperators.XOR, u10.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B1));
+            IntVector u12 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u12).lanewise(VectorOperators.AND, B1));
+            r3 = u12.lanewise(VectorOperators.XOR, u12.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B1));
+            IntVector u14 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u14).lanewise(VectorOperators.AND, B1));
+            r5 = u14.lanewise(VectorOperators.XOR, u14.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B1));
+            IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
+            r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
+            acc = acc.add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
+          }
+          {
+            IntVector r0 = IntVector.fromArray(IS, scr, 128);
+            IntVector r1 = IntVector.fromArray(IS, scr, 144);
+            IntVector r2 = IntVector.fromArray(IS, scr, 160);
+            IntVector r3 = IntVector.fromArray(IS, scr, 176);
+            IntVector r4 = IntVector.fromArray(IS, scr, 192);
+            IntVector r5 = IntVector.fromArray(IS, scr, 208);
+            IntVector r6 = IntVector.fromArray(IS, scr, 224);
+            IntVector r7 = IntVector.fromArray(IS, scr, 240);
+            IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
+            r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
+            IntVector u41 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u41).lanewise(VectorOperators.AND, B4));
+            r5 = u41.lanewise(VectorOperators.XOR, u41.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B4));
+            IntVector u42 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u42).lanewise(VectorOperators.AND, B4));
+            r6 = u42.lanewise(VectorOperators.XOR, u42.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B4));
+            IntVector u43 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r3 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, u43).lanewise(VectorOperators.AND, B4));
+            r7 = u43.lanewise(VectorOperators.XOR, u43.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B4));
+            IntVector u20 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u20).lanewise(VectorOperators.AND, B2));
+            r2 = u20.lanewise(VectorOperators.XOR, u20.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B2));
+            IntVector u21 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u21).lanewise(VectorOperators.AND, B2));
+            r3 = u21.lanewise(VectorOperators.XOR, u21.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B2));
+            IntVector u24 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u24).lanewise(VectorOperators.AND, B2));
+            r6 = u24.lanewise(VectorOperators.XOR, u24.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B2));
+            IntVector u25 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r5 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, u25).lanewise(VectorOperators.AND, B2));
+            r7 = u25.lanewise(VectorOperators.XOR, u25.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B2));
+            IntVector u10 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u10).lanewise(VectorOperators.AND, B1));
+            r1 = u10.lanewise(VectorOperators.XOR, u10.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B1));
+            IntVector u12 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u12).lanewise(VectorOperators.AND, B1));
+            r3 = u12.lanewise(VectorOperators.XOR, u12.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B1));
+            IntVector u14 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u14).lanewise(VectorOperators.AND, B1));
+            r5 = u14.lanewise(VectorOperators.XOR, u14.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B1));
+            IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
+            r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
+            acc = acc.add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
+          }
+          acc.reinterpretAsInts().intoArray(sums, k - ks);
+        }
+      }
+      for (; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
+        p = FloatVector.fromArray(S, x, xo + L).fma(d1, p);
+        sums[k - ks] = Float.floatToRawIntBits(p.reduceLanes(VectorOperators.ADD));
+      }
+    }
+
+    /** {@link #gw2} for a tile of 1 vector. */
+    private static void gw1(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+                            int[] scr, int[] sums) {
+      FloatVector d0 = FloatVector.fromArray(S, delta, d);
+      int k = ks;
+      if (BUTTERFLY) {
+        for (; k + 16 <= ke; k += 16) {
+          for (int j = 0; j < 8; j++) {
+            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + b;
+            int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + b;
+            FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
+            FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
+            // transpose, first stage: lanes 8..15 of non-zero j and lanes 0..7 of non-zero j+8 swap
+            IntVector ia = pa.reinterpretAsInts();
+            IntVector ib = pb.reinterpretAsInts();
+            IntVector u = ib.lanewise(VectorOperators.XOR, ib.lanewise(VectorOperators.XOR, ia).lanewise(VectorOperators.AND, B8)).rearrange(Y8);
+            ia.lanewise(VectorOperators.XOR, ia.lanewise(VectorOperators.XOR, u).lanewise(VectorOperators.AND, B8)).intoArray(scr, j * 16);
+            u.lanewise(VectorOperators.XOR, u.lanewise(VectorOperators.XOR, ib).lanewise(VectorOperators.AND, B8)).intoArray(scr, (j + 8) * 16);
+          }
+          // rest of the transpose, inline and by halves (stages 4, 2, 1 stay within rows 0-7 and 8-15)
+          FloatVector acc = FloatVector.zero(S);
+          {
+            IntVector r0 = IntVector.fromArray(IS, scr, 0);
+            IntVector r1 = IntVector.fromArray(IS, scr, 16);
+            IntVector r2 = IntVector.fromArray(IS, scr, 32);
+            IntVector r3 = IntVector.fromArray(IS, scr, 48);
+            IntVector r4 = IntVector.fromArray(IS, scr, 64);
+            IntVector r5 = IntVector.fromArray(IS, scr, 80);
+            IntVector r6 = IntVector.fromArray(IS, scr, 96);
+            IntVector r7 = IntVector.fromArray(IS, scr, 112);
+            IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
+            r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
+            IntVector u41 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u41).lanewise(VectorOperators.AND, B4));
+            r5 = u41.lanewise(VectorOperators.XOR, u41.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B4));
+            IntVector u42 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u42).lanewise(VectorOperators.AND, B4));
+            r6 = u42.lanewise(VectorOperators.XOR, u42.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B4));
+            IntVector u43 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r3 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, u43).lanewise(VectorOperators.AND, B4));
+            r7 = u43.lanewise(VectorOperators.XOR, u43.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B4));
+            IntVector u20 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u20).lanewise(VectorOperators.AND, B2));
+            r2 = u20.lanewise(VectorOperators.XOR, u20.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B2));
+            IntVector u21 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u21).lanewise(VectorOperators.AND, B2));
+            r3 = u21.lanewise(VectorOperators.XOR, u21.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B2));
+            IntVector u24 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u24).lanewise(VectorOperators.AND, B2));
+            r6 = u24.lanewise(VectorOperators.XOR, u24.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B2));
+            IntVector u25 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r5 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, u25).lanewise(VectorOperators.AND, B2));
+            r7 = u25.lanewise(VectorOperators.XOR, u25.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B2));
+            IntVector u10 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u10).lanewise(VectorOperators.AND, B1));
+            r1 = u10.lanewise(VectorOperators.XOR, u10.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B1));
+            IntVector u12 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u12).lanewise(VectorOperators.AND, B1));
+            r3 = u12.lanewise(VectorOperators.XOR, u12.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B1));
+            IntVector u14 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u14).lanewise(VectorOperators.AND, B1));
+            r5 = u14.lanewise(VectorOperators.XOR, u14.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B1));
+            IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
+            r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
+            acc = acc.add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
+          }
+          {
+            IntVector r0 = IntVector.fromArray(IS, scr, 128);
+            IntVector r1 = IntVector.fromArray(IS, scr, 144);
+            IntVector r2 = IntVector.fromArray(IS, scr, 160);
+            IntVector r3 = IntVector.fromArray(IS, scr, 176);
+            IntVector r4 = IntVector.fromArray(IS, scr, 192);
+            IntVector r5 = IntVector.fromArray(IS, scr, 208);
+            IntVector r6 = IntVector.fromArray(IS, scr, 224);
+            IntVector r7 = IntVector.fromArray(IS, scr, 240);
+            IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
+            r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
+            IntVector u41 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u41).lanewise(VectorOperators.AND, B4));
+            r5 = u41.lanewise(VectorOperators.XOR, u41.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B4));
+            IntVector u42 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u42).lanewise(VectorOperators.AND, B4));
+            r6 = u42.lanewise(VectorOperators.XOR, u42.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B4));
+            IntVector u43 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+            r3 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, u43).lanewise(VectorOperators.AND, B4));
+            r7 = u43.lanewise(VectorOperators.XOR, u43.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B4));
+            IntVector u20 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u20).lanewise(VectorOperators.AND, B2));
+            r2 = u20.lanewise(VectorOperators.XOR, u20.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B2));
+            IntVector u21 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u21).lanewise(VectorOperators.AND, B2));
+            r3 = u21.lanewise(VectorOperators.XOR, u21.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B2));
+            IntVector u24 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u24).lanewise(VectorOperators.AND, B2));
+            r6 = u24.lanewise(VectorOperators.XOR, u24.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B2));
+            IntVector u25 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+            r5 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, u25).lanewise(VectorOperators.AND, B2));
+            r7 = u25.lanewise(VectorOperators.XOR, u25.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B2));
+            IntVector u10 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u10).lanewise(VectorOperators.AND, B1));
+            r1 = u10.lanewise(VectorOperators.XOR, u10.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B1));
+            IntVector u12 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u12).lanewise(VectorOperators.AND, B1));
+            r3 = u12.lanewise(VectorOperators.XOR, u12.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B1));
+            IntVector u14 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u14).lanewise(VectorOperators.AND, B1));
+            r5 = u14.lanewise(VectorOperators.XOR, u14.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B1));
+            IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+            r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
+            r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
+            acc = acc.add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
+          }
+          acc.reinterpretAsInts().intoArray(sums, k - ks);
+        }
+      }
+      for (; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        sums[k - ks] = Float.floatToRawIntBits(FloatVector.fromArray(S, x, xo).mul(d0).reduceLanes(VectorOperators.ADD));
+      }
+    }
+
+
+
+
+
+
+
+    // ---- the weight gradient before the int[] buffers (sparsetrain.kernels.gw=legacy): same-JVM A/B only
+
+    private static void weightGradientLegacy(int in, int out, int[] rowPtr, int[] colIdx, float[] x, float[] delta, int batch,
+                               float[] gW, int gwOff, float[] gB, int gbOff) {
+      float[] scr = new float[8 * L];
+      for (int r = 0; r < out; r++) {
+        int ks = rowPtr == null ? r * in : rowPtr[r];
+        int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
+        int d = r * batch;
+        gB[gbOff + r] += sum(delta, d, batch);
+        int b = 0;
+        for (; b + 8 * L <= batch; b += 8 * L) {
+          gw8Legacy(ks, ke, colIdx, x, batch, b, delta, d + b, gW, gwOff, scr);
+        }
+        for (; b + 2 * L <= batch; b += 2 * L) {
+          gw2Legacy(ks, ke, colIdx, x, batch, b, delta, d + b, gW, gwOff);
+        }
+        for (; b + L <= batch; b += L) {
+          gw1Legacy(ks, ke, colIdx, x, batch, b, delta, d + b, gW, gwOff);
+        }
+        if (b < batch) {
+          for (int k = ks; k < ke; k++) {
+            int xo = (colIdx == null ? k - ks : colIdx[k]) * batch;
+            float s = 0f;
+            for (int bb = b; bb < batch; bb++) {
+              s += delta[d + bb] * x[xo + bb];
+            }
+            gW[gwOff + k] += s;
+          }
+        }
+      }
+    }
+
+    private static void gw8Legacy(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+                            float[] gW, int gwOff, float[] scr) {
+      FloatVector d0 = FloatVector.fromArray(S, delta, d);
+      FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
+      FloatVector d2 = FloatVector.fromArray(S, delta, d + 2 * L);
+      FloatVector d3 = FloatVector.fromArray(S, delta, d + 3 * L);
+      FloatVector d4 = FloatVector.fromArray(S, delta, d + 4 * L);
+      FloatVector d5 = FloatVector.fromArray(S, delta, d + 5 * L);
+      FloatVector d6 = FloatVector.fromArray(S, delta, d + 6 * L);
+      FloatVector d7 = FloatVector.fromArray(S, delta, d + 7 * L);
+      int k = ks;
+      if (BUTTERFLY) {
+        // everything inline (no helper calls), or C2 would box the vectors passed between methods
+        for (; k + 16 <= ke; k += 16) {
+          for (int j = 0; j < 16; j += 2) {
+            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + b;
+            int xb = (ci == null ? k + j + 1 - ks : ci[k + j + 1]) * batch + b;
+            FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
+            FloatVector qa = FloatVector.fromArray(S, x, xa + L).mul(d1);
+            FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
+            FloatVector qb = FloatVector.fromArray(S, x, xb + L).mul(d1);
+            pa = FloatVector.fromArray(S, x, xa + 2 * L).fma(d2, pa);
+            qa = FloatVector.fromArray(S, x, xa + 3 * L).fma(d3, qa);
+            pb = FloatVector.fromArray(S, x, xb + 2 * L).fma(d2, pb);
+            qb = FloatVector.fromArray(S, x, xb + 3 * L).fma(d3, qb);
+            pa = FloatVector.fromArray(S, x, xa + 4 * L).fma(d4, pa);
+            qa = FloatVector.fromArray(S, x, xa + 5 * L).fma(d5, qa);
+            pb = FloatVector.fromArray(S, x, xb + 4 * L).fma(d4, pb);
+            qb = FloatVector.fromArray(S, x, xb + 5 * L).fma(d5, qb);
+            pa = FloatVector.fromArray(S, x, xa + 6 * L).fma(d6, pa);
+            qa = FloatVector.fromArray(S, x, xa + 7 * L).fma(d7, qa);
+            pb = FloatVector.fromArray(S, x, xb + 6 * L).fma(d6, pb);
+            qb = FloatVector.fromArray(S, x, xb + 7 * L).fma(d7, qb);
+            pa = pa.add(qa);
+            pb = pb.add(qb);
+            pa.blend(pb, M8).add(pb.blend(pa, M8).rearrange(X8)).intoArray(scr, j * 8);
+          }
+          FloatVector s0 = FloatVector.fromArray(S, scr, 0);
+          FloatVector s1 = FloatVector.fromArray(S, scr, 16);
+          FloatVector s2 = FloatVector.fromArray(S, scr, 32);
+          FloatVector s3 = FloatVector.fromArray(S, scr, 48);
+          FloatVector s4 = FloatVector.fromArray(S, scr, 64);
+          FloatVector s5 = FloatVector.fromArray(S, scr, 80);
+          FloatVector s6 = FloatVector.fromArray(S, scr, 96);
+          FloatVector s7 = FloatVector.fromArray(S, scr, 112);
+          FloatVector t0 = s0.blend(s1, M4).add(s1.blend(s0, M4).rearrange(X4));
+          FloatVector t1 = s2.blend(s3, M4).add(s3.blend(s2, M4).rearrange(X4));
+          FloatVector t2 = s4.blend(s5, M4).add(s5.blend(s4, M4).rearrange(X4));
+          FloatVector t3 = s6.blend(s7, M4).add(s7.blend(s6, M4).rearrange(X4));
+          FloatVector u0 = t0.blend(t1, M2).add(t1.blend(t0, M2).rearrange(X2));
+          FloatVector u1 = t2.blend(t3, M2).add(t3.blend(t2, M2).rearrange(X2));
+          FloatVector v = u0.blend(u1, M1).add(u1.blend(u0, M1).rearrange(X1));
+          int o = gwOff + k;
+          FloatVector.fromArray(S, gW, o).add(v.rearrange(INV)).intoArray(gW, o);
+        }
+      }
+      for (; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
+        FloatVector q = FloatVector.fromArray(S, x, xo + L).mul(d1);
+        p = FloatVector.fromArray(S, x, xo + 2 * L).fma(d2, p);
+        q = FloatVector.fromArray(S, x, xo + 3 * L).fma(d3, q);
+        p = FloatVector.fromArray(S, x, xo + 4 * L).fma(d4, p);
+        q = FloatVector.fromArray(S, x, xo + 5 * L).fma(d5, q);
+        p = FloatVector.fromArray(S, x, xo + 6 * L).fma(d6, p);
+        q = FloatVector.fromArray(S, x, xo + 7 * L).fma(d7, q);
+        p = p.add(q);
+        if (BUTTERFLY) {
+          // the butterfly's tree for one vector: a sum does not depend on its group of 16
+          p = p.add(p.rearrange(X8));
+          p = p.add(p.rearrange(X4));
+          p = p.add(p.rearrange(X2));
+          gW[gwOff + k] += p.lane(0) + p.lane(1);
+        } else {
+          gW[gwOff + k] += p.reduceLanes(VectorOperators.ADD);
+        }
+      }
+    }
+
+
+    private static void gw2Legacy(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
                             float[] gW, int gwOff) {
       FloatVector d0 = FloatVector.fromArray(S, delta, d);
       FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
@@ -816,7 +1240,7 @@ public final class Kernels {
       }
     }
 
-    private static void gw1(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+    private static void gw1Legacy(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
                             float[] gW, int gwOff) {
       FloatVector d0 = FloatVector.fromArray(S, delta, d);
       for (int k = ks; k < ke; k++) {
