@@ -14,8 +14,7 @@ import org.sparsetrain.training.nn.SparseLinear;
  * <p>{@code --variants "name:key=value,key=value;name2:..."} times kernel variants (system
  * properties {@code sparsetrain.kernels.*} read when a layer builds its plan) against each other in
  * this JVM, in interleaved rounds; {@code --check true} first verifies that every variant gives the
- * same bits as the unblocked kernels (and the weight gradient's legacy loops, {@code gw=legacy}) and as the
- * dense layer on a full mask.
+ * same bits as the unblocked kernels and as the dense layer on a full mask.
  *
  * <pre>
  * KernelBreakdown [--in 1000] [--out 1000] [--batch 128] [--densities 0.1,0.01] [--reps 11]
@@ -190,8 +189,8 @@ public final class KernelBreakdown {
     }
     specs.add("fwdblock=16,bwdblock=7");
     specs.add("fwdblock=1,bwdblock=1");
-    // the reference: unblocked, and the weight gradient as before its int[] buffers and ordered transposes
-    String ref = "fwdblock=-1,bwdblock=-1,gw=legacy";
+    // the reference: the unblocked kernels
+    String ref = "fwdblock=-1,bwdblock=-1";
     int[][] shapes = {{1000, 1000}, {300, 200}, {77, 130}, {130, 77}};
     double[] ds = {1.0, 0.3, 0.1, 0.05, 0.01};
     int[] batches = {128, 256, 200, 144, 37, 16, 32, 48, 64, 112, 80};
