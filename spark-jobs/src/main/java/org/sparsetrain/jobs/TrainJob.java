@@ -27,7 +27,6 @@ import org.sparsetrain.training.ModelSpec;
 import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
-import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.checkpoint.CheckpointStore;
 import org.sparsetrain.training.checkpoint.RetentionPolicy;
 import org.sparsetrain.training.data.BatchSampler;
@@ -116,7 +115,7 @@ public final class TrainJob {
       }
     }
     if (start == null) {
-      start = new Start.OnDriver(TrainingState.fresh(spec, plan, engine.trainRows()));
+      start = engine.fresh(spec, plan);
       output.delete(RunOutput.METRICS);
     }
     output.write(RunOutput.CONFIG, configText);

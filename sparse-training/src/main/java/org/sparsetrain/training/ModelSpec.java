@@ -53,6 +53,24 @@ public record ModelSpec(int[] sizes, Activation activation, Loss loss) implement
     return new Network(layers, activation, loss);
   }
 
+  /**
+   * The masks {@link #build} draws, without values: per layer {@code {rowPtr, colIdx}}, or null for
+   * a dense layer (the sharded mode's driver holds only these; the owners draw the values).
+   */
+  public int[][][] masks(SparsityMethod method, long seed) {
+    double[] densities = method.initialDensities(sizes);
+    if (densities.length != weightLayers()) {
+      throw new IllegalStateException(method.name() + " gave " + densities.length + " densities for " + weightLayers() + " layers");
+    }
+    int[][][] masks = new int[weightLayers()][][];
+    for (int l = 0; l < weightLayers(); l++) {
+      int in = sizes[l];
+      int out = sizes[l + 1];
+      masks[l] = method.dense() ? null : Init.sparseMask(in, out, Init.nnzFor(densities[l], in, out), seed, l);
+    }
+    return masks;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ModelSpec m && Arrays.equals(sizes, m.sizes) && activation == m.activation && loss == m.loss;

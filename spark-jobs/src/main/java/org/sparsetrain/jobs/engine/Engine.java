@@ -35,6 +35,14 @@ public interface Engine extends AutoCloseable {
     });
   }
 
+  /**
+   * Where a fresh run starts: by default the whole initial model and optimizer state on the driver
+   * ({@link TrainingState#fresh}).
+   */
+  default Start fresh(ModelSpec spec, TrainingPlan plan) {
+    return new Start.OnDriver(TrainingState.fresh(spec, plan, trainRows()));
+  }
+
   /** Trains from {@code start} to the end of the plan. */
   default TrainResult train(ModelSpec spec, TrainingPlan plan, Start start, TrainingListener listener) {
     if (start instanceof Start.OnDriver d) {

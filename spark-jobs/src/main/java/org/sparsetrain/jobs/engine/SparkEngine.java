@@ -127,6 +127,15 @@ public final class SparkEngine implements Engine {
         r.problems());
   }
 
+  /**
+   * In sharded mode a fresh run's values and optimizer state are never on the driver: it draws only
+   * the masks and the shards' owners draw their values ({@link ShardedStart#fresh()}).
+   */
+  @Override
+  public Start fresh(ModelSpec spec, TrainingPlan plan) {
+    return sharded == null ? Engine.super.fresh(spec, plan) : new Start.Sharded(ShardedStart.fresh());
+  }
+
   @Override
   public TrainResult train(ModelSpec spec, TrainingPlan plan, Start start, TrainingListener listener) {
     if (start instanceof Start.Sharded s && sharded != null) {

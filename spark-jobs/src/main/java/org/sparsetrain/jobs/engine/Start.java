@@ -3,7 +3,10 @@ package org.sparsetrain.jobs.engine;
 import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.spark.sharded.ShardedStart;
 
-/** Where a run starts: a state the driver holds (fresh or restored), or a sharded checkpoint the executors load. */
+/**
+ * Where a run starts: a state the driver holds (fresh or restored), or a sharded start (a fresh run
+ * initialised on the shards' owners, or a sharded checkpoint the executors load).
+ */
 public sealed interface Start {
   /** Steps completed. */
   long step();
@@ -13,7 +16,10 @@ public sealed interface Start {
     @Override public long step() { return state.step(); }
   }
 
-  /** A sharded checkpoint, verified by the shards' owners, which load it when training starts. */
+  /**
+   * A fresh sharded run (its shards initialised on their owners) or a sharded checkpoint, verified by
+   * the shards' owners, which load it when training starts.
+   */
   record Sharded(ShardedStart start) implements Start {
     @Override public long step() { return start.step(); }
   }

@@ -25,6 +25,18 @@ public final class Init {
 
   /** A sparse layer with {@code nnz} active positions chosen at random and He-initialised values. */
   public static SparseLinear sparse(int in, int out, int nnz, long seed, int layer) {
+    int[][] mask = sparseMask(in, out, nnz, seed, layer);
+    int[] rowPtr = mask[0];
+    int[] colIdx = mask[1];
+    float[] values = heValues(rowPtr, nnz, seed, layer);
+    return new SparseLinear(in, out, rowPtr, colIdx, values, new float[out]);
+  }
+
+  /**
+   * The mask {@link #sparse} draws, without values: {@code {rowPtr, colIdx}} (the sharded mode's
+   * driver builds only this; each shard's owner draws its values with {@link #heValues(int[], int, int, int, long, int)}).
+   */
+  public static int[][] sparseMask(int in, int out, int nnz, long seed, int layer) {
     long total = (long) in * out;
     if (nnz < 0 || nnz > total) {
       throw new IllegalArgumentException("nnz " + nnz + " outside [0, " + total + "] for layer " + layer);
@@ -45,8 +57,7 @@ public final class Init {
     for (int i = 0; i < out; i++) {
       rowPtr[i + 1] += rowPtr[i];
     }
-    float[] values = heValues(rowPtr, nnz, seed, layer);
-    return new SparseLinear(in, out, rowPtr, colIdx, values, new float[out]);
+    return new int[][] {rowPtr, colIdx};
   }
 
   /** A dense layer with He-initialised values. */
@@ -67,6 +78,31 @@ public final class Init {
       double std = fan == 0 ? 0 : Math.sqrt(2.0 / fan);
       for (int k = rowPtr[row]; k < rowPtr[row + 1]; k++) {
         v[k] = (float) (Rng.gaussian(r) * std);
+      }
+    }
+    return v;
+  }
+
+  /**
+   * Rows [r0, r1) of what {@link #heValues(int[], int, long, int)} draws for the whole layer, bit for
+   * bit: the same stream, with the Gaussians of the rows before r0 skipped (O(rowStart(r0)) time,
+   * O(rows) memory). {@code rowPtr} is the whole layer's; null for a dense layer of {@code in}
+   * columns (row r starts at r·in).
+   */
+  public static float[] heValues(int[] rowPtr, int in, int r0, int r1, long seed, int layer) {
+    SplittableRandom r = Rng.of(seed, layer, PURPOSE_VALUES);
+    long k0 = rowPtr == null ? (long) r0 * in : rowPtr[r0];
+    long k1 = rowPtr == null ? (long) r1 * in : rowPtr[r1];
+    for (long k = 0; k < k0; k++) {
+      Rng.skipGaussian(r);
+    }
+    float[] v = new float[Math.toIntExact(k1 - k0)];
+    int i = 0;
+    for (int row = r0; row < r1; row++) {
+      int fan = rowPtr == null ? in : rowPtr[row + 1] - rowPtr[row];
+      double std = fan == 0 ? 0 : Math.sqrt(2.0 / fan);
+      for (int k = 0; k < fan; k++) {
+        v[i++] = (float) (Rng.gaussian(r) * std);
       }
     }
     return v;

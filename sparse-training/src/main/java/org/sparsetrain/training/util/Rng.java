@@ -39,4 +39,13 @@ public final class Rng {
     double u2 = r.nextDouble();
     return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
   }
+
+  /** Advances {@code r} exactly as one {@link #gaussian} call does, without computing the deviate. */
+  public static void skipGaussian(SplittableRandom r) {
+    double u1 = r.nextDouble();
+    while (u1 <= Double.MIN_NORMAL) {
+      u1 = r.nextDouble();
+    }
+    r.nextDouble();
+  }
 }

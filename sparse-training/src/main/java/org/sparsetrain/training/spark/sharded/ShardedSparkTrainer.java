@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -152,12 +151,15 @@ public final class ShardedSparkTrainer {
     return checkpointedSteps;
   }
 
-  /** Trains a freshly initialised network (the driver builds it once, cuts it into shards and lets go of it). */
+  /**
+   * Trains a freshly initialised network, the same as {@link TrainingState#fresh} would start, bit
+   * for bit: the driver draws only the masks; each shard's owner draws its values from the seed and
+   * starts its optimizer state at zero ({@link ShardedStart#fresh()}).
+   */
   public TrainResult train(JavaRDD<DataBlock> train, JavaRDD<DataBlock> test, TrainingListener listener) {
     long n = TrainingData.checkTrain(train, spec, plan);
     TrainingData.checkTest(test, spec);
-    TrainingState state = TrainingState.fresh(spec, plan, n);
-    return run(ShardedStart.of(state), train, n, test, listener);
+    return run(ShardedStart.fresh(), train, n, test, listener);
   }
 
   /** Trains from {@code state} (fresh or restored) to the end of the plan; the state object is not updated. */
@@ -310,22 +312,62 @@ public final class ShardedSparkTrainer {
         sc.setCheckpointDir(options.checkpointDir());
       }
       this.reliable = sc.getCheckpointDir().isPresent();
-      if (initial != null) {
+      if (start.fresh) {
+        this.structure = freshStructure();
+        this.bounds = cut(structure, shards);
+        this.structureBc = sc.broadcast(structure);
+        this.current = initialise();
+      } else if (initial != null) {
         Network net = initial.network();
         this.structure = ModelStructure.of(net, initial.maskVersion());
         this.bounds = cut(structure, shards);
         this.current = distribute(net, initial.optimizer());
+        this.structureBc = sc.broadcast(structure);
       } else {
         this.structure = start.structure;
         this.bounds = start.table.bounds();
         describe("load the shards of " + start.dir);
         this.current = materialise(ShardCheckpoints.load(sc, start.table, start.conf), step, true).rdd;
+        this.structureBc = sc.broadcast(structure);
       }
-      this.structureBc = sc.broadcast(structure);
       pendingSent = structureBytes(structure);
       LOG.info("{}: sharded mode, {} rows, batch {}, {} virtual shards over {} data partitions, {} shards per layer,"
               + " {} non-zeros, checkpoint every {} steps ({}), run id {}", options.base().runName(), n, plan.batchSize(),
           v, p, shards, structure.totalNnz(), options.checkpointEvery(), reliable ? "reliable" : "local", runId);
+    }
+
+    /** The masks of a fresh run (those {@link ModelSpec#build} draws), mask version 0; no values. */
+    private ModelStructure freshStructure() {
+      int[][][] masks = spec.masks(method, seed);
+      int[][] rowPtr = new int[masks.length][];
+      int[][] colIdx = new int[masks.length][];
+      for (int l = 0; l < masks.length; l++) {
+        if (masks[l] != null) {
+          rowPtr[l] = masks[l][0];
+          colIdx[l] = masks[l][1];
+        }
+      }
+      return ModelStructure.of(spec, 0, rowPtr, colIdx);
+    }
+
+    /**
+     * The shards of a fresh run, made on their owners: the driver ships only descriptors (key,
+     * layer, row range), partitioned as the shards are; each owner takes its slice of the structure
+     * broadcast ({@link #structureBc}, already of {@link #freshStructure}), draws its rows' He values
+     * exactly as {@link org.sparsetrain.training.nn.Init#heValues} does for the whole layer, and
+     * starts biases and optimizer slots at zero.
+     */
+    private JavaPairRDD<Integer, WeightShard> initialise() {
+      List<Tuple2<Integer, int[]>> list = new ArrayList<>();
+      for (int l = 0; l < structure.layers(); l++) {
+        for (int j = 0; j < shards; j++) {
+          list.add(new Tuple2<>(l * shards + j, new int[] {l * shards + j, l, bounds[l][j], bounds[l][j + 1]}));
+        }
+      }
+      describe("initialise " + list.size() + " shards on their owners");
+      JavaPairRDD<Integer, WeightShard> rdd = sc.parallelizePairs(list, shards).partitionBy(partitioner)
+          .mapValues(new InitShard(structureBc, seed, optimizer.slots()));
+      return materialise(rdd, step, true).rdd;
     }
 
     /** Cuts the driver's initial model into shards; the driver keeps no reference once they are cached. */
@@ -543,6 +585,18 @@ public final class ShardedSparkTrainer {
     private void restart(ShardedStart s) {
       step = s.step;
       optimizerStep = s.optimizerStep;
+      if (s.fresh) {
+        structure = null; // the driver never holds two structures of this size at once
+        structure = freshStructure();
+        if (!Arrays.deepEquals(cut(structure, shards), bounds)) {
+          throw new IllegalStateException("the run's initial masks are cut unlike its shards: cannot restart them");
+        }
+        structureBc.destroy();
+        structureBc = sc.broadcast(structure);
+        current = initialise();
+        pendingSent = structureBytes(structure);
+        return;
+      }
       if (s.state != null) {
         Network net = s.state.network();
         structure = ModelStructure.of(net, s.state.maskVersion());
@@ -718,16 +772,25 @@ public final class ShardedSparkTrainer {
       return new BatchStats(e[0], (long) e[1], (long) e[2]);
     }
 
-    /** The final model on the driver (only for models the driver can hold). */
+    /**
+     * The final model on the driver: the driver's structure with the shards' values and biases
+     * (4 bytes per parameter), fetched one shard partition at a time; the optimizer state stays on
+     * the executors.
+     */
     private Network collectModel() {
-      describe("collect the final model");
-      List<WeightShard> all = new ArrayList<>(current.values().collect());
-      all.sort(Comparator.comparingInt(w -> w.key));
+      describe("collect the final model (values and biases)");
       Network net = structure.build(0f);
-      for (WeightShard w : all) {
+      java.util.Iterator<ShardMessages.ValuesPiece> it = current.values().map(WeightShard::piece).toLocalIterator();
+      int seen = 0;
+      while (it.hasNext()) {
+        ShardMessages.ValuesPiece w = it.next();
         Layer layer = net.layer(w.layer);
         System.arraycopy(w.values, 0, layer.values(), (int) structure.rowStart(w.layer, w.r0), w.values.length);
         System.arraycopy(w.bias, 0, layer.bias(), w.r0, w.bias.length);
+        seen++;
+      }
+      if (seen != structure.layers() * shards) {
+        throw new IllegalStateException("collected " + seen + " of " + structure.layers() * shards + " shards");
       }
       return net;
     }
@@ -747,6 +810,54 @@ public final class ShardedSparkTrainer {
       sc.setLocalProperty("spark.job.description", previousDescription);
       sc.setLocalProperty("spark.job.interruptOnCancel", previousInterrupt);
     }
+  }
+
+  /** A fresh run's shard, made on its owner from its descriptor {key, layer, r0, r1} and the structure broadcast. */
+  static final class InitShard implements Function<int[], WeightShard> {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<ModelStructure> structure;
+    private final long seed;
+    private final int slots;
+
+    InitShard(Broadcast<ModelStructure> structure, long seed, int slots) {
+      this.structure = structure;
+      this.seed = seed;
+      this.slots = slots;
+    }
+
+    @Override
+    public WeightShard call(int[] d) {
+      return initialShard(structure.value(), d[0], d[1], d[2], d[3], seed, slots);
+    }
+  }
+
+  /**
+   * Shard {@code key}, rows [r0, r1) of layer l, of a fresh run as {@link TrainingState#fresh} makes them: the
+   * structure's slice, He values from the layer's seeded stream (bit for bit the whole layer's
+   * slice), zero biases and {@code slots} zero optimizer slots.
+   */
+  static WeightShard initialShard(ModelStructure structure, int key, int l, int r0, int r1, long seed, int slots) {
+    WeightShard w = new WeightShard();
+    w.key = key;
+    w.layer = l;
+    w.r0 = r0;
+    w.r1 = r1;
+    w.in = structure.in(l);
+    w.version = structure.version();
+    int k0 = (int) structure.rowStart(l, r0);
+    int k1 = (int) structure.rowStart(l, r1);
+    if (structure.sparse(l)) {
+      w.rowPtr = new int[r1 - r0 + 1];
+      for (int r = r0; r <= r1; r++) {
+        w.rowPtr[r - r0] = structure.rowPtr(l)[r] - k0;
+      }
+      w.colIdx = Arrays.copyOfRange(structure.colIdx(l), k0, k1);
+    }
+    w.values = org.sparsetrain.training.nn.Init.heValues(structure.rowPtr(l), structure.in(l), r0, r1, seed, l);
+    w.bias = new float[r1 - r0];
+    w.slots = new float[slots][k1 - k0];
+    w.biasSlots = new float[slots][r1 - r0];
+    return w;
   }
 
   /** The shard owner's half of a step. */
