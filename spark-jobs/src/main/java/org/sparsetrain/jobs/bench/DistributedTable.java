@@ -71,7 +71,7 @@ public final class DistributedTable {
     }
     step /= n;
     compute /= n;
-    boolean spark = !Double.isNaN(sent);
+    boolean spark = !summary.path("distribution_mode").asText().equals("local");
     return String.format(Locale.ROOT, "| %s | %,.0f | %.1f× | %.1f | %.1f | %s | %s | %s | %.2f %% |", name, sps,
         sps / mllib, step, compute, spark ? String.format(Locale.ROOT, "%.0f %%", 100 * (1 - compute / step)) : "—",
         spark ? String.format(Locale.ROOT, "%,.0f", sent / n) : "—",

@@ -12,7 +12,8 @@ class DistributedTableTest {
   @Test
   void rowWeighsStepGroupsAndSkipsWarmUp(@TempDir Path dir) throws Exception {
     Path run = Files.createDirectory(dir.resolve("rigl-b128"));
-    Files.writeString(run.resolve("summary.json"), "{\"samples_per_second\": 5668.0, \"test_accuracy\": 0.8512}");
+    Files.writeString(run.resolve("summary.json"),
+        "{\"samples_per_second\": 5668.0, \"test_accuracy\": 0.8512, \"distribution_mode\": \"driver\"}");
     Files.writeString(run.resolve("metrics.jsonl"), String.join("\n",
         "{\"type\":\"steps\",\"from_step\":1,\"to_step\":10,\"step_ms\":500,\"compute_ms\":100,"
             + "\"bytes_sent_per_step\":9,\"bytes_received_per_step\":9}",
@@ -24,5 +25,9 @@ class DistributedTableTest {
     // steps 1-10 are the first 10 %; then (30·40 + 60·10)/90 = 20 ms, (30·30 + 60·6)/90 = 14 ms
     assertEquals("| rigl-b128 | 5,668 | 2.0× | 20.0 | 14.0 | 30 % | 1,000 | 2,000 | 85.12 % |",
         DistributedTable.row(run, 2834));
+    Files.writeString(run.resolve("summary.json"),
+        "{\"samples_per_second\": 5668.0, \"test_accuracy\": 0.8512, \"distribution_mode\": \"local\"}");
+    assertEquals("| rigl-b128 | 5,668 | 2.0× | 20.0 | 14.0 | — | — | — | 85.12 % |", DistributedTable.row(run, 2834),
+        "one JVM: no Spark overhead or traffic to speak of");
   }
 }
