@@ -53,8 +53,8 @@ public final class KernelBreakdown {
         default: throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    float[] x = gaussian(in * batch, seed + 1);
-    float[] delta = gaussian(out * batch, seed + 2);
+    float[] x = Sampling.gaussian(in * batch, seed + 1);
+    float[] delta = Sampling.gaussian(out * batch, seed + 2);
     float[] y = new float[out * batch];
     float[] dx = new float[in * batch];
     float[] gB = new float[out];
@@ -203,13 +203,13 @@ public final class KernelBreakdown {
           continue;
         }
         for (int batch : batches) {
-          float[] x = gaussian(in * batch, seed + 11);
-          float[] delta = gaussian(out * batch, seed + 12);
-          float[] dx0 = gaussian(in * batch, seed + 13);
+          float[] x = Sampling.gaussian(in * batch, seed + 11);
+          float[] delta = Sampling.gaussian(out * batch, seed + 12);
+          float[] dx0 = Sampling.gaussian(in * batch, seed + 13);
           int nnz = Init.nnzFor(d, in, out);
           apply(ref);
           SparseLinear r = Init.sparse(in, out, nnz, seed, 0);
-          System.arraycopy(gaussian(out, seed + 14), 0, r.bias(), 0, out);
+          System.arraycopy(Sampling.gaussian(out, seed + 14), 0, r.bias(), 0, out);
           float[][] want = run(r, x, delta, dx0, batch);
           for (String spec : specs) {
             apply(spec);
@@ -232,12 +232,12 @@ public final class KernelBreakdown {
 
   private static float[][] run(org.sparsetrain.training.nn.Layer l, float[] x, float[] delta, float[] dx0, int batch) {
     float[] y = new float[l.outFeatures() * batch];
-    float[] gw = gaussian(l.nnz(), 99);
+    float[] gw = Sampling.gaussian(l.nnz(), 99);
     float[] gb = new float[l.outFeatures()];
     float[] dx = dx0.clone();
     l.forward(x, batch, y);
     l.backward(x, delta, batch, gw, 0, gb, 0, dx);
-    float[] gw2 = gaussian(l.nnz(), 99);
+    float[] gw2 = Sampling.gaussian(l.nnz(), 99);
     l.backward(x, delta, batch, gw2, 0, gb, 0, null);
     return new float[][] {y, gw, gb, dx, gw2};
   }
@@ -253,39 +253,8 @@ public final class KernelBreakdown {
     }
   }
 
-  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
-
-  /**
-   * Seconds per call: the median over samples of this thread's CPU time (not wall time), so that
-   * other processes on the shared cores count less (they still share caches).
-   */
+  /** Median seconds per call by this thread's CPU time. */
   private static double time(Runnable op, int reps, long warmupMs, long sampleMs) {
-    long start = System.nanoTime();
-    int calls = 0;
-    while (calls < 20 || System.nanoTime() - start < warmupMs * 1_000_000L) {
-      op.run();
-      calls++;
-    }
-    double perCall = (System.nanoTime() - start) / 1e9 / calls;
-    int inner = (int) Math.max(1, Math.ceil(sampleMs / 1e3 / perCall));
-    double[] samples = new double[reps];
-    for (int r = 0; r < reps; r++) {
-      long t0 = THREADS.getCurrentThreadCpuTime();
-      for (int i = 0; i < inner; i++) {
-        op.run();
-      }
-      samples[r] = (THREADS.getCurrentThreadCpuTime() - t0) / 1e9 / inner;
-    }
-    Arrays.sort(samples);
-    return samples[reps / 2];
-  }
-
-  private static float[] gaussian(int n, long seed) {
-    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) r.nextGaussian();
-    }
-    return a;
+    return Sampling.time(op, reps, warmupMs, sampleMs, true).median();
   }
 }

@@ -35,13 +35,6 @@ import org.sparsetrain.training.nn.SparseLinear;
 public final class LayerBenchmark {
   private LayerBenchmark() {}
 
-  private interface Op {
-    void run();
-  }
-
-  /** Median and minimum seconds per call. */
-  record Timing(double median, double min) {}
-
   public static void main(String[] args) {
     int in = 1000;
     int out = 1000;
@@ -83,7 +76,6 @@ public final class LayerBenchmark {
     BLAS blas = BLAS.getInstance();
     String blasName = blas.getClass().getName();
     boolean nativeBlas = blasName.endsWith("JNIBLAS");
-    CPU = cpuClock;
     System.out.printf(Locale.ROOT, "# layer benchmark %s: %dx%d, batch %d, %d samples of >= %d ms after >= %d ms warm-up, %s time%n",
         LocalDate.now(), out, in, batch, reps, sampleMs, warmupMs, cpuClock ? "thread CPU" : "wall");
     System.out.printf(Locale.ROOT, "# java %s (%s), vector kernels: %s, OPENBLAS_NUM_THREADS=%s%n",
@@ -92,8 +84,8 @@ public final class LayerBenchmark {
     System.out.printf(Locale.ROOT, "# BLAS: %s (%s)%n", blasName,
         nativeBlas ? "native, via JNI" : "Java fallback: native BLAS not found (apt-get install -y libopenblas0)");
 
-    float[] x = gaussian(in * batch, seed + 1);
-    float[] delta = gaussian(out * batch, seed + 2);
+    float[] x = Sampling.gaussian(in * batch, seed + 1);
+    float[] delta = Sampling.gaussian(out * batch, seed + 2);
     float[] y = new float[out * batch];
     float[] dx = new float[in * batch];
     float[] gB = new float[out];
@@ -108,7 +100,7 @@ public final class LayerBenchmark {
     final int fin = in;
     final int fout = out;
     final int fb = batch;
-    Op blasOp = () -> {
+    Runnable blasOp = () -> {
       blas.sgemm("N", "N", fb, fout, fin, 1f, x, fb, w, fin, 0f, yBlas, fb);
       blas.sgemm("T", "N", fin, fout, fb, 1f, x, fb, delta, fb, 1f, gWblas, fin);
       blas.sgemm("N", "T", fb, fin, fout, 1f, delta, fb, w, fin, 0f, dxBlas, fb);
@@ -116,17 +108,17 @@ public final class LayerBenchmark {
     checkBlasAgainstDense(blas, dense, x, delta, batch);
 
     float[] gWdense = new float[in * out];
-    Op denseOp = () -> {
+    Runnable denseOp = () -> {
       dense.forward(x, fb, y);
       Arrays.fill(dx, 0f);
       dense.backward(x, delta, fb, gWdense, 0, gB, 0, dx);
     };
 
-    Timing tBlas = time(blasOp, reps, warmupMs, sampleMs);
-    Timing tDense = time(denseOp, reps, warmupMs, sampleMs);
+    Sampling.Timing tBlas = Sampling.time(blasOp, reps, warmupMs, sampleMs, cpuClock);
+    Sampling.Timing tDense = Sampling.time(denseOp, reps, warmupMs, sampleMs, cpuClock);
     System.out.printf(Locale.ROOT, "# dense BLAS sgemm x3: median %.3f ms (%.1f GFLOP/s); our dense layer: median %.3f ms (%.1f GFLOP/s)%n",
-        tBlas.median * 1e3, 6.0 * in * out * batch / tBlas.median / 1e9, tDense.median * 1e3,
-        6.0 * in * out * batch / tDense.median / 1e9);
+        tBlas.median() * 1e3, 6.0 * in * out * batch / tBlas.median() / 1e9, tDense.median() * 1e3,
+        6.0 * in * out * batch / tDense.median() / 1e9);
 
     List<String> rows = new ArrayList<>();
     rows.add("| density | nnz | sparse median (ms) | sparse min (ms) | sparse GFLOP/s | our dense median (ms) | BLAS sgemm median (ms) | BLAS min (ms) | BLAS / sparse (median) | BLAS / sparse (min) |");
@@ -136,16 +128,16 @@ public final class LayerBenchmark {
       SparseLinear sparse = Init.sparse(in, out, nnz, seed, 0);
       float[] gW = new float[Math.max(1, nnz)];
       Layer layer = sparse;
-      Op sparseOp = () -> {
+      Runnable sparseOp = () -> {
         layer.forward(x, fb, y);
         Arrays.fill(dx, 0f);
         layer.backward(x, delta, fb, gW, 0, gB, 0, dx);
       };
-      Timing t = time(sparseOp, reps, warmupMs, sampleMs);
-      double gflops = 6.0 * nnz * batch / t.median / 1e9;
+      Sampling.Timing t = Sampling.time(sparseOp, reps, warmupMs, sampleMs, cpuClock);
+      double gflops = 6.0 * nnz * batch / t.median() / 1e9;
       rows.add(String.format(Locale.ROOT, "| %.2f | %d | %.3f | %.3f | %.1f | %.3f | %.3f | %.3f | %.1f× | %.1f× |",
-          d, nnz, t.median * 1e3, t.min * 1e3, gflops, tDense.median * 1e3, tBlas.median * 1e3, tBlas.min * 1e3,
-          tBlas.median / t.median, tBlas.min / t.min));
+          d, nnz, t.median() * 1e3, t.min() * 1e3, gflops, tDense.median() * 1e3, tBlas.median() * 1e3, tBlas.min() * 1e3,
+          tBlas.median() / t.median(), tBlas.min() / t.min()));
       System.out.println(rows.get(rows.size() - 1));
     }
     System.out.println();
@@ -187,43 +179,5 @@ public final class LayerBenchmark {
       den = Math.max(den, Math.abs(a[i]));
     }
     return num / Math.max(den, 1e-30);
-  }
-
-  private static boolean CPU;
-  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
-
-  private static long clock() {
-    return CPU ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
-  }
-
-  private static Timing time(Op op, int reps, long warmupMs, long sampleMs) {
-    long start = System.nanoTime();
-    int calls = 0;
-    while (calls < 20 || System.nanoTime() - start < warmupMs * 1_000_000L) {
-      op.run();
-      calls++;
-    }
-    double perCall = (System.nanoTime() - start) / 1e9 / calls;
-    int inner = (int) Math.max(1, Math.ceil(sampleMs / 1e3 / perCall));
-    double[] samples = new double[reps];
-    for (int r = 0; r < reps; r++) {
-      long t0 = clock();
-      for (int i = 0; i < inner; i++) {
-        op.run();
-      }
-      samples[r] = (clock() - t0) / 1e9 / inner;
-    }
-    Arrays.sort(samples);
-    double median = reps % 2 == 1 ? samples[reps / 2] : 0.5 * (samples[reps / 2 - 1] + samples[reps / 2]);
-    return new Timing(median, samples[0]);
-  }
-
-  private static float[] gaussian(int n, long seed) {
-    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) r.nextGaussian();
-    }
-    return a;
   }
 }
