@@ -874,103 +874,9 @@ public final class Kernels {
             ia.lanewise(VectorOperators.XOR, ia.lanewise(VectorOperators.XOR, u).lanewise(VectorOperators.AND, B8)).intoArray(scr, j * 16);
             u.lanewise(VectorOperators.XOR, u.lanewise(VectorOperators.XOR, ib).lanewise(VectorOperators.AND, B8)).intoArray(scr, (j + 8) * 16);
           }
-          // rest of the transpose, inline and by halves (stages 4, 2, 1 stay within rows 0-7 and 8-15)
-          FloatVector acc = FloatVector.zero(S);
-          {
-            IntVector r0 = IntVector.fromArray(IS, scr, 0);
-            IntVector r1 = IntVector.fromArray(IS, scr, 16);
-            IntVector r2 = IntVector.fromArray(IS, scr, 32);
-            IntVector r3 = IntVector.fromArray(IS, scr, 48);
-            IntVector r4 = IntVector.fromArray(IS, scr, 64);
-            IntVector r5 = IntVector.fromArray(IS, scr, 80);
-            IntVector r6 = IntVector.fromArray(IS, scr, 96);
-            IntVector r7 = IntVector.fromArray(IS, scr, 112);
-            IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
-            r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
-            IntVector u41 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u41).lanewise(VectorOperators.AND, B4));
-            r5 = u41.lanewise(VectorOperators.XOR, u41.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B4));
-            IntVector u42 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u42).lanewise(VectorOperators.AND, B4));
-            r6 = u42.lanewise(VectorOperators.XOR, u42.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B4));
-            IntVector u43 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r3 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, u43).lanewise(VectorOperators.AND, B4));
-            r7 = u43.lanewise(VectorOperators.XOR, u43.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B4));
-            IntVector u20 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u20).lanewise(VectorOperators.AND, B2));
-            r2 = u20.lanewise(VectorOperators.XOR, u20.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B2));
-            IntVector u21 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u21).lanewise(VectorOperators.AND, B2));
-            r3 = u21.lanewise(VectorOperators.XOR, u21.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B2));
-            IntVector u24 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u24).lanewise(VectorOperators.AND, B2));
-            r6 = u24.lanewise(VectorOperators.XOR, u24.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B2));
-            IntVector u25 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r5 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, u25).lanewise(VectorOperators.AND, B2));
-            r7 = u25.lanewise(VectorOperators.XOR, u25.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B2));
-            IntVector u10 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u10).lanewise(VectorOperators.AND, B1));
-            r1 = u10.lanewise(VectorOperators.XOR, u10.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B1));
-            IntVector u12 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u12).lanewise(VectorOperators.AND, B1));
-            r3 = u12.lanewise(VectorOperators.XOR, u12.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B1));
-            IntVector u14 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u14).lanewise(VectorOperators.AND, B1));
-            r5 = u14.lanewise(VectorOperators.XOR, u14.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B1));
-            IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
-            r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
-            acc = acc.add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
-          }
-          {
-            IntVector r0 = IntVector.fromArray(IS, scr, 128);
-            IntVector r1 = IntVector.fromArray(IS, scr, 144);
-            IntVector r2 = IntVector.fromArray(IS, scr, 160);
-            IntVector r3 = IntVector.fromArray(IS, scr, 176);
-            IntVector r4 = IntVector.fromArray(IS, scr, 192);
-            IntVector r5 = IntVector.fromArray(IS, scr, 208);
-            IntVector r6 = IntVector.fromArray(IS, scr, 224);
-            IntVector r7 = IntVector.fromArray(IS, scr, 240);
-            IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
-            r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
-            IntVector u41 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u41).lanewise(VectorOperators.AND, B4));
-            r5 = u41.lanewise(VectorOperators.XOR, u41.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B4));
-            IntVector u42 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u42).lanewise(VectorOperators.AND, B4));
-            r6 = u42.lanewise(VectorOperators.XOR, u42.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B4));
-            IntVector u43 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r3 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, u43).lanewise(VectorOperators.AND, B4));
-            r7 = u43.lanewise(VectorOperators.XOR, u43.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B4));
-            IntVector u20 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u20).lanewise(VectorOperators.AND, B2));
-            r2 = u20.lanewise(VectorOperators.XOR, u20.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B2));
-            IntVector u21 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u21).lanewise(VectorOperators.AND, B2));
-            r3 = u21.lanewise(VectorOperators.XOR, u21.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B2));
-            IntVector u24 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u24).lanewise(VectorOperators.AND, B2));
-            r6 = u24.lanewise(VectorOperators.XOR, u24.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B2));
-            IntVector u25 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r5 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, u25).lanewise(VectorOperators.AND, B2));
-            r7 = u25.lanewise(VectorOperators.XOR, u25.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B2));
-            IntVector u10 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u10).lanewise(VectorOperators.AND, B1));
-            r1 = u10.lanewise(VectorOperators.XOR, u10.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B1));
-            IntVector u12 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u12).lanewise(VectorOperators.AND, B1));
-            r3 = u12.lanewise(VectorOperators.XOR, u12.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B1));
-            IntVector u14 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u14).lanewise(VectorOperators.AND, B1));
-            r5 = u14.lanewise(VectorOperators.XOR, u14.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B1));
-            IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
-            r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
-            acc = acc.add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
-          }
-          acc.reinterpretAsInts().intoArray(sums, k - ks);
+          // rest of the transpose by halves (stages 4, 2, 1 stay within rows 0-7 and 8-15), summed in lane order
+          transposeAndSum(scr, 0, false, sums, k - ks);
+          transposeAndSum(scr, 128, true, sums, k - ks);
         }
       }
       for (; k < ke; k++) {
@@ -979,6 +885,61 @@ public final class Kernels {
         p = FloatVector.fromArray(S, x, xo + L).fma(d1, p);
         sums[k - ks] = Float.floatToRawIntBits(p.reduceLanes(VectorOperators.ADD));
       }
+    }
+
+    /**
+     * Stages 4, 2 and 1 of the 16x16 bit transpose on rows off..off+7 of scr (the first stage done),
+     * then their 8 lane vectors added in order to sums[at..at+16) (to zero when !more): the shared tail
+     * of {@link #gw2} and {@link #gw1}. Only arrays cross the call, so no vector is boxed.
+     */
+    private static void transposeAndSum(int[] scr, int off, boolean more, int[] sums, int at) {
+      IntVector r0 = IntVector.fromArray(IS, scr, off + 0);
+      IntVector r1 = IntVector.fromArray(IS, scr, off + 16);
+      IntVector r2 = IntVector.fromArray(IS, scr, off + 32);
+      IntVector r3 = IntVector.fromArray(IS, scr, off + 48);
+      IntVector r4 = IntVector.fromArray(IS, scr, off + 64);
+      IntVector r5 = IntVector.fromArray(IS, scr, off + 80);
+      IntVector r6 = IntVector.fromArray(IS, scr, off + 96);
+      IntVector r7 = IntVector.fromArray(IS, scr, off + 112);
+      IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+      r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
+      r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
+      IntVector u41 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+      r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u41).lanewise(VectorOperators.AND, B4));
+      r5 = u41.lanewise(VectorOperators.XOR, u41.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B4));
+      IntVector u42 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+      r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u42).lanewise(VectorOperators.AND, B4));
+      r6 = u42.lanewise(VectorOperators.XOR, u42.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B4));
+      IntVector u43 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
+      r3 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, u43).lanewise(VectorOperators.AND, B4));
+      r7 = u43.lanewise(VectorOperators.XOR, u43.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B4));
+      IntVector u20 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+      r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u20).lanewise(VectorOperators.AND, B2));
+      r2 = u20.lanewise(VectorOperators.XOR, u20.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B2));
+      IntVector u21 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+      r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u21).lanewise(VectorOperators.AND, B2));
+      r3 = u21.lanewise(VectorOperators.XOR, u21.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B2));
+      IntVector u24 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+      r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u24).lanewise(VectorOperators.AND, B2));
+      r6 = u24.lanewise(VectorOperators.XOR, u24.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B2));
+      IntVector u25 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
+      r5 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, u25).lanewise(VectorOperators.AND, B2));
+      r7 = u25.lanewise(VectorOperators.XOR, u25.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B2));
+      IntVector u10 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+      r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u10).lanewise(VectorOperators.AND, B1));
+      r1 = u10.lanewise(VectorOperators.XOR, u10.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B1));
+      IntVector u12 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+      r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u12).lanewise(VectorOperators.AND, B1));
+      r3 = u12.lanewise(VectorOperators.XOR, u12.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B1));
+      IntVector u14 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+      r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u14).lanewise(VectorOperators.AND, B1));
+      r5 = u14.lanewise(VectorOperators.XOR, u14.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B1));
+      IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
+      r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
+      r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
+      FloatVector acc = (more ? IntVector.fromArray(IS, sums, at).reinterpretAsFloats() : FloatVector.zero(S))
+          .add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
+      acc.reinterpretAsInts().intoArray(sums, at);
     }
 
     /** {@link #gw2} for a tile of 1 vector. */
@@ -1000,103 +961,9 @@ public final class Kernels {
             ia.lanewise(VectorOperators.XOR, ia.lanewise(VectorOperators.XOR, u).lanewise(VectorOperators.AND, B8)).intoArray(scr, j * 16);
             u.lanewise(VectorOperators.XOR, u.lanewise(VectorOperators.XOR, ib).lanewise(VectorOperators.AND, B8)).intoArray(scr, (j + 8) * 16);
           }
-          // rest of the transpose, inline and by halves (stages 4, 2, 1 stay within rows 0-7 and 8-15)
-          FloatVector acc = FloatVector.zero(S);
-          {
-            IntVector r0 = IntVector.fromArray(IS, scr, 0);
-            IntVector r1 = IntVector.fromArray(IS, scr, 16);
-            IntVector r2 = IntVector.fromArray(IS, scr, 32);
-            IntVector r3 = IntVector.fromArray(IS, scr, 48);
-            IntVector r4 = IntVector.fromArray(IS, scr, 64);
-            IntVector r5 = IntVector.fromArray(IS, scr, 80);
-            IntVector r6 = IntVector.fromArray(IS, scr, 96);
-            IntVector r7 = IntVector.fromArray(IS, scr, 112);
-            IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
-            r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
-            IntVector u41 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u41).lanewise(VectorOperators.AND, B4));
-            r5 = u41.lanewise(VectorOperators.XOR, u41.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B4));
-            IntVector u42 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u42).lanewise(VectorOperators.AND, B4));
-            r6 = u42.lanewise(VectorOperators.XOR, u42.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B4));
-            IntVector u43 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r3 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, u43).lanewise(VectorOperators.AND, B4));
-            r7 = u43.lanewise(VectorOperators.XOR, u43.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B4));
-            IntVector u20 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u20).lanewise(VectorOperators.AND, B2));
-            r2 = u20.lanewise(VectorOperators.XOR, u20.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B2));
-            IntVector u21 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u21).lanewise(VectorOperators.AND, B2));
-            r3 = u21.lanewise(VectorOperators.XOR, u21.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B2));
-            IntVector u24 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u24).lanewise(VectorOperators.AND, B2));
-            r6 = u24.lanewise(VectorOperators.XOR, u24.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B2));
-            IntVector u25 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r5 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, u25).lanewise(VectorOperators.AND, B2));
-            r7 = u25.lanewise(VectorOperators.XOR, u25.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B2));
-            IntVector u10 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u10).lanewise(VectorOperators.AND, B1));
-            r1 = u10.lanewise(VectorOperators.XOR, u10.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B1));
-            IntVector u12 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u12).lanewise(VectorOperators.AND, B1));
-            r3 = u12.lanewise(VectorOperators.XOR, u12.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B1));
-            IntVector u14 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u14).lanewise(VectorOperators.AND, B1));
-            r5 = u14.lanewise(VectorOperators.XOR, u14.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B1));
-            IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
-            r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
-            acc = acc.add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
-          }
-          {
-            IntVector r0 = IntVector.fromArray(IS, scr, 128);
-            IntVector r1 = IntVector.fromArray(IS, scr, 144);
-            IntVector r2 = IntVector.fromArray(IS, scr, 160);
-            IntVector r3 = IntVector.fromArray(IS, scr, 176);
-            IntVector r4 = IntVector.fromArray(IS, scr, 192);
-            IntVector r5 = IntVector.fromArray(IS, scr, 208);
-            IntVector r6 = IntVector.fromArray(IS, scr, 224);
-            IntVector r7 = IntVector.fromArray(IS, scr, 240);
-            IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
-            r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
-            IntVector u41 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u41).lanewise(VectorOperators.AND, B4));
-            r5 = u41.lanewise(VectorOperators.XOR, u41.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B4));
-            IntVector u42 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u42).lanewise(VectorOperators.AND, B4));
-            r6 = u42.lanewise(VectorOperators.XOR, u42.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B4));
-            IntVector u43 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
-            r3 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, u43).lanewise(VectorOperators.AND, B4));
-            r7 = u43.lanewise(VectorOperators.XOR, u43.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B4));
-            IntVector u20 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u20).lanewise(VectorOperators.AND, B2));
-            r2 = u20.lanewise(VectorOperators.XOR, u20.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B2));
-            IntVector u21 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r1 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, u21).lanewise(VectorOperators.AND, B2));
-            r3 = u21.lanewise(VectorOperators.XOR, u21.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B2));
-            IntVector u24 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u24).lanewise(VectorOperators.AND, B2));
-            r6 = u24.lanewise(VectorOperators.XOR, u24.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B2));
-            IntVector u25 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B2)).rearrange(Y2);
-            r5 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, u25).lanewise(VectorOperators.AND, B2));
-            r7 = u25.lanewise(VectorOperators.XOR, u25.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B2));
-            IntVector u10 = r1.lanewise(VectorOperators.XOR, r1.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u10).lanewise(VectorOperators.AND, B1));
-            r1 = u10.lanewise(VectorOperators.XOR, u10.lanewise(VectorOperators.XOR, r1).lanewise(VectorOperators.AND, B1));
-            IntVector u12 = r3.lanewise(VectorOperators.XOR, r3.lanewise(VectorOperators.XOR, r2).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r2 = r2.lanewise(VectorOperators.XOR, r2.lanewise(VectorOperators.XOR, u12).lanewise(VectorOperators.AND, B1));
-            r3 = u12.lanewise(VectorOperators.XOR, u12.lanewise(VectorOperators.XOR, r3).lanewise(VectorOperators.AND, B1));
-            IntVector u14 = r5.lanewise(VectorOperators.XOR, r5.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r4 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, u14).lanewise(VectorOperators.AND, B1));
-            r5 = u14.lanewise(VectorOperators.XOR, u14.lanewise(VectorOperators.XOR, r5).lanewise(VectorOperators.AND, B1));
-            IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
-            r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
-            r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
-            acc = acc.add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
-          }
-          acc.reinterpretAsInts().intoArray(sums, k - ks);
+          // rest of the transpose by halves (stages 4, 2, 1 stay within rows 0-7 and 8-15), summed in lane order
+          transposeAndSum(scr, 0, false, sums, k - ks);
+          transposeAndSum(scr, 128, true, sums, k - ks);
         }
       }
       for (; k < ke; k++) {
