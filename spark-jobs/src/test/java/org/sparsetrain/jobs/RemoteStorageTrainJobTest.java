@@ -32,7 +32,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.sparsetrain.testing.S3ProxyServer;
-import org.sparsetrain.jobs.ml.SparseMLKryoRegistrator;
 
 /**
  * The train job on Spark with its output directory on a real HDFS (MiniDFSCluster in this JVM)
@@ -55,11 +54,7 @@ class RemoteStorageTrainJobTest {
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs-" + System.nanoTime()).toString());
     hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
     s3 = S3ProxyServer.start(SECRET, "runs");
-    SparkSession.Builder b = SparkSession.builder().master("local[2]").appName("remote-storage-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", SparseMLKryoRegistrator.class.getName());
+    SparkSession.Builder b = TestSpark.kryo("remote-storage-test");
     s3.s3aSettings().forEach((k, v) -> b.config("spark.hadoop." + k, v));
     spark = b.getOrCreate();
     captureLogs();

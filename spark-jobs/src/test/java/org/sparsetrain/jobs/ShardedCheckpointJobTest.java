@@ -19,7 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparsetrain.jobs.ml.SparseMLKryoRegistrator;
 import org.sparsetrain.training.checkpoint.CheckpointStore;
 import org.sparsetrain.training.checkpoint.Manifest;
 import org.sparsetrain.training.checkpoint.SafetensorsExport;
@@ -40,12 +39,7 @@ class ShardedCheckpointJobTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder().master("local[2]").appName("sharded-checkpoint-job-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", SparseMLKryoRegistrator.class.getName())
-        .getOrCreate();
+    spark = TestSpark.kryo("sharded-checkpoint-job-test").getOrCreate();
   }
 
   @AfterAll

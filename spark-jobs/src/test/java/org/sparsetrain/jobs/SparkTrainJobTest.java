@@ -17,7 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparsetrain.jobs.ml.SparseMLKryoRegistrator;
 
 /**
  * The train job on Spark, inside a session that already exists (as in spark-shell or a notebook):
@@ -32,12 +31,7 @@ class SparkTrainJobTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder().master("local[2]").appName("spark-train-job-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", SparseMLKryoRegistrator.class.getName())
-        .getOrCreate();
+    spark = TestSpark.kryo("spark-train-job-test").getOrCreate();
   }
 
   @AfterAll

@@ -39,6 +39,7 @@ import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sparsetrain.jobs.TestSpark;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparsetrain.data.DataReaders;
@@ -58,13 +59,7 @@ class SparseMLPClassifierTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder().master("local[2]").appName("sparse-mlp-classifier-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", SparseMLKryoRegistrator.class.getName())
-        .getOrCreate();
+    spark = TestSpark.kryo("sparse-mlp-classifier-test").config("spark.sql.shuffle.partitions", "2").getOrCreate();
     spark.sparkContext().addSparkListener(new SparkListener() {
       @Override
       public void onJobStart(SparkListenerJobStart jobStart) {
