@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.training.spark.HadoopConf;
 
 /**
  * Reads the IDX format of the MNIST family (MNIST, Fashion-MNIST, KMNIST): an images file of

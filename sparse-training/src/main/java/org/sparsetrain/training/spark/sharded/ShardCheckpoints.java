@@ -18,6 +18,7 @@ import org.sparsetrain.training.checkpoint.CheckpointException;
 import org.sparsetrain.training.checkpoint.CheckpointFormat;
 import org.sparsetrain.training.checkpoint.Manifest;
 import org.sparsetrain.training.checkpoint.ShardFile;
+import org.sparsetrain.training.spark.HadoopConf;
 import org.sparsetrain.training.spark.ModelStructure;
 import scala.Tuple2;
 

@@ -44,6 +44,7 @@ import org.sparsetrain.training.optim.LearningRate;
 import org.sparsetrain.training.optim.Optimizer;
 import org.sparsetrain.training.optim.OptimizerState;
 import org.sparsetrain.training.spark.ExecutorCache;
+import org.sparsetrain.training.spark.HadoopConf;
 import org.sparsetrain.training.spark.ModelStructure;
 import org.sparsetrain.training.spark.TrainingData;
 import org.sparsetrain.training.sparsity.GrowthInput;

@@ -3,6 +3,7 @@ package org.sparsetrain.training.spark.sharded;
 import java.util.Objects;
 import org.apache.hadoop.fs.Path;
 import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.spark.HadoopConf;
 import org.sparsetrain.training.spark.ModelStructure;
 
 /**

@@ -1,4 +1,4 @@
-package org.sparsetrain.training.spark.sharded;
+package org.sparsetrain.training.spark;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,12 +15,12 @@ import org.apache.hadoop.conf.Configuration;
  * {@code spark.hadoop.*}): every entry in Hadoop's own {@code Writable} form. Credentials travel
  * as they do for Spark's own Hadoop reads, and are never logged.
  */
-final class HadoopConf implements Serializable {
+public final class HadoopConf implements Serializable {
   private static final long serialVersionUID = 1L;
   private final byte[] entries;
   private transient Configuration conf;
 
-  HadoopConf(Configuration conf) {
+  public HadoopConf(Configuration conf) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(b)) {
       conf.write(out);
@@ -31,7 +31,7 @@ final class HadoopConf implements Serializable {
     this.conf = conf;
   }
 
-  Configuration get() {
+  public Configuration get() {
     if (conf == null) {
       Configuration c = new Configuration(false);
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(entries))) {
