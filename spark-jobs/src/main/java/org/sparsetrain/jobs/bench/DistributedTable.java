@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import org.sparsetrain.jobs.report.RunMetrics;
 
 /**
  * The distributed-training benchmark's table ({@code scripts/bench-spark}): one row per finished
@@ -46,35 +44,16 @@ public final class DistributedTable {
     JsonNode summary = JSON.readTree(Files.readString(dir.resolve("summary.json")));
     double sps = summary.path("samples_per_second").asDouble();
     double acc = summary.path("test_accuracy").asDouble();
-    List<RunMetrics.StepGroup> groups = RunMetrics.parse(Files.readString(dir.resolve("metrics.jsonl")),
-        dir.resolve("metrics.jsonl").toString()).steps();
-    long last = groups.isEmpty() ? 0 : groups.get(groups.size() - 1).toStep();
-    long from = last * WARM_UP_FRACTION_PERCENT / 100;
-    double n = 0;
-    double step = 0;
-    double compute = 0;
-    double sent = 0;
-    double received = 0;
-    for (RunMetrics.StepGroup g : groups) {
-      if (g.fromStep() <= from) {
-        continue;
-      }
-      n += g.count();
-      step += g.count() * g.stepMs();
-      compute += g.count() * g.computeMs();
-      sent += g.count() * g.bytesSent();
-      received += g.count() * g.bytesReceived();
-    }
+    StepMeans m = StepMeans.of(dir, StepMeans.lastStep(dir) * WARM_UP_FRACTION_PERCENT / 100);
     String name = dir.getFileName().toString();
-    if (n == 0) {
+    if (m.steps() == 0) {
       return String.format(Locale.ROOT, "| %s | %,.0f | %.1f× | | | | | | %.2f %% |", name, sps, sps / mllib, 100 * acc);
     }
-    step /= n;
-    compute /= n;
     boolean spark = !summary.path("distribution_mode").asText().equals("local");
     return String.format(Locale.ROOT, "| %s | %,.0f | %.1f× | %.1f | %.1f | %s | %s | %s | %.2f %% |", name, sps,
-        sps / mllib, step, compute, spark ? String.format(Locale.ROOT, "%.0f %%", 100 * (1 - compute / step)) : "—",
-        spark ? String.format(Locale.ROOT, "%,.0f", sent / n) : "—",
-        spark ? String.format(Locale.ROOT, "%,.0f", received / n) : "—", 100 * acc);
+        sps / mllib, m.stepMs(), m.computeMs(),
+        spark ? String.format(Locale.ROOT, "%.0f %%", 100 * (1 - m.computeMs() / m.stepMs())) : "—",
+        spark ? String.format(Locale.ROOT, "%,.0f", m.bytesSent()) : "—",
+        spark ? String.format(Locale.ROOT, "%,.0f", m.bytesReceived()) : "—", 100 * acc);
   }
 }

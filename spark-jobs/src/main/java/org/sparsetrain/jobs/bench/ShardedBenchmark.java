@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,21 +92,9 @@ public final class ShardedBenchmark {
                     DriverMemory estimate) throws IOException {
     JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
     long steps = summary.get("steps").asLong();
-    double stepMs = 0;
-    double computeMs = 0;
-    long counted = 0;
-    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
-      JsonNode o = JSON.readTree(line);
-      if (!o.path("type").asText().equals("steps") || o.get("from_step").asLong() <= WARM_UP_STEPS && steps > 2 * WARM_UP_STEPS) {
-        continue;
-      }
-      long n = o.get("to_step").asLong() - o.get("from_step").asLong() + 1;
-      stepMs += n * o.get("step_ms").asDouble();
-      computeMs += n * o.get("compute_ms").asDouble();
-      counted += n;
-    }
-    stepMs /= counted;
-    computeMs /= counted;
+    StepMeans m = StepMeans.of(out, steps > 2 * WARM_UP_STEPS ? WARM_UP_STEPS : 0);
+    double stepMs = m.stepMs();
+    double computeMs = m.computeMs();
     Map<String, Long> executors = new TreeMap<>(meter.heapPeaks());
     StringBuilder ex = new StringBuilder();
     executors.forEach((id, b) -> ex.append(ex.length() == 0 ? "" : ", ").append(id).append(": ").append(DriverMemory.human(b)));
