@@ -6,18 +6,10 @@ import java.util.Locale;
 public enum Activation {
   RELU {
     @Override void forward(float[] a, int n) {
-      for (int i = 0; i < n; i++) {
-        if (a[i] < 0f) {
-          a[i] = 0f;
-        }
-      }
+      Relu.forward(a, n);
     }
     @Override void backward(float[] y, float[] delta, int n) {
-      for (int i = 0; i < n; i++) {
-        if (y[i] <= 0f) {
-          delta[i] = 0f;
-        }
-      }
+      Relu.backward(y, delta, n);
     }
   },
   TANH {
