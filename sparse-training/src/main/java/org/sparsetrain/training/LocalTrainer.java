@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.sparsetrain.training.data.BatchSampler;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.BatchStats;
+import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.nn.ParameterLayout;
@@ -103,19 +104,11 @@ public final class LocalTrainer {
     int in = layer.inFeatures();
     int out = layer.outFeatures();
     int blockRows = Math.max(1, DENSE_BLOCK_FLOATS / in);
-    float[] dense = new float[blockRows * in];
-    long[] pos = new long[blockRows * in];
     float[] g = new float[blockRows * in];
-    int[] rp = layer.rowPtr();
-    int[] ci = layer.colIdx();
     for (int r0 = 0; r0 < out; r0 += blockRows) {
-      int r1 = Math.min(out, r0 + blockRows);
-      Layer.denseGradientRows(ws.input(l), ws.delta(l), ws.batch(), in, r0, r1, dense);
-      int n = SparseLinear.inactivePositions(rp, ci, in, r0, r1, pos);
-      for (int i = 0; i < n; i++) {
-        g[i] = dense[(int) (pos[i] - (long) r0 * in)];
-      }
-      v.visit(Arrays.copyOf(pos, n), Arrays.copyOf(g, n), n);
+      InactiveBlock block = InactiveBlock.of(layer.rowPtr(), layer.colIdx(), in, r0, Math.min(out, r0 + blockRows));
+      block.gradient(ws.input(l), ws.delta(l), ws.batch(), g);
+      v.visit(block.positions(), Arrays.copyOf(g, block.count()), block.count());
     }
   }
 }

@@ -23,16 +23,21 @@ public final class FixedPoint {
    * loop has no branches, so the JIT can vectorise it.
    */
   public static boolean add(float[] g, int off, long[] acc, int n) {
+    return add(g, off, acc, 0, n);
+  }
+
+  /** {@code acc[accOff + i] += trunc(g[off + i] · 2^40)} for i &lt; n; false as in {@link #add(float[], int, long[], int)}. */
+  public static boolean add(float[] g, int off, long[] acc, int accOff, int n) {
     double max = 0;
     long overflow = 0;
     for (int i = 0; i < n; i++) {
       double v = g[off + i] * SCALE;
       max = Math.max(max, Math.abs(v));
-      long a = acc[i];
+      long a = acc[accOff + i];
       long b = (long) v;
       long r = a + b;
       overflow |= (a ^ r) & (b ^ r);
-      acc[i] = r;
+      acc[accOff + i] = r;
     }
     return max < LIMIT && overflow >= 0;
   }

@@ -14,6 +14,7 @@ import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.data.BatchSampler;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.BatchStats;
+import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.ParameterLayout;
 import org.sparsetrain.training.optim.OptimizerState;
@@ -105,8 +106,8 @@ final class Tasks {
 
   /**
    * The gradient of this step's batch at the <em>inactive</em> positions of rows [r0, r1) of one
-   * layer: the forward/backward is recomputed per micro-batch and only that row block of the dense
-   * gradient is formed, so no message holds more than one block.
+   * layer: the forward/backward is recomputed per micro-batch, then the block's inactive positions
+   * alone are computed ({@link InactiveBlock}), so no message holds more than one block.
    */
   static final class Inactive extends Base implements FlatMapFunction<Iterator<DataBlock>, Parts.Gradient> {
     private static final long serialVersionUID = 1L;
@@ -130,32 +131,20 @@ final class Tasks {
       ExecutorCache.Replica r = borrow();
       try {
         ModelStructure s = structure.value();
-        int in = s.sizes[layer];
-        int[] rp = s.rowPtr[layer];
-        int[] ci = s.colIdx[layer];
-        float[] dense = new float[(r1 - r0) * in];
+        InactiveBlock block = s.rowPtr[layer] == null ? null
+            : InactiveBlock.of(s.rowPtr[layer], s.colIdx[layer], s.sizes[layer], r0, r1);
+        if (block != null && block.count() != count) {
+          throw new IllegalStateException("inactive count " + block.count() + " != " + count + " in layer " + layer);
+        }
+        float[] buf = new float[count];
         Parts.Gradient g = new Parts.Gradient(count);
         while (it.hasNext()) {
           BatchStats st = microBatch(r, it.next());
-          if (st == null || rp == null) {
+          if (st == null || block == null) {
             continue;
           }
-          Layer.denseGradientRows(r.ws.input(layer), r.ws.delta(layer), r.ws.batch(), in, r0, r1, dense);
-          int j = 0;
-          for (int row = r0; row < r1; row++) {
-            int k = rp[row];
-            int o = (row - r0) * in;
-            for (int c = 0; c < in; c++) {
-              if (k < rp[row + 1] && ci[k] == c) {
-                k++;
-                continue;
-              }
-              g.bad |= !FixedPoint.addOne(g.acc, j++, dense[o + c]);
-            }
-          }
-          if (j != count) {
-            throw new IllegalStateException("inactive count " + j + " != " + count + " in layer " + layer);
-          }
+          block.gradient(r.ws.input(layer), r.ws.delta(layer), r.ws.batch(), buf);
+          g.bad |= !FixedPoint.add(buf, 0, g.acc, count);
           g.count += st.count();
         }
         g.computeNanos = System.nanoTime() - start;

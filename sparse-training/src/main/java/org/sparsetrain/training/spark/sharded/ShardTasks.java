@@ -10,6 +10,7 @@ import org.sparsetrain.training.Evaluation;
 import org.sparsetrain.training.data.BatchSampler;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.BatchStats;
+import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.spark.ExecutorCache;
 import org.sparsetrain.training.spark.FixedPoint;
@@ -102,6 +103,7 @@ final class ShardTasks {
         load(r, pieces, s, layers * shards);
         long[] acc = new long[r.layout.size()];
         long[][] inactive = dense ? new long[layers * shards][] : null;
+        InactiveBlock[][] rowBlocks = dense ? new InactiveBlock[layers * shards][] : null;
         boolean bad = false;
         double lossSum = 0;
         long correct = 0;
@@ -124,9 +126,6 @@ final class ShardTasks {
               }
               int in = s.in(l);
               int blockRows = Math.max(1, denseBlockFloats / in);
-              if (buf == null || buf.length < blockRows * in) {
-                buf = new float[Math.min(s.out(l), blockRows) * in];
-              }
               int[] rp = s.rowPtr(l);
               int[] ci = s.colIdx(l);
               for (int j = 0; j < shards; j++) {
@@ -136,22 +135,22 @@ final class ShardTasks {
                 if (inactive[key] == null) {
                   inactive[key] = new long[(r1 - r0) * in - (rp[r1] - rp[r0])];
                 }
+                if (rowBlocks[key] == null) {
+                  rowBlocks[key] = new InactiveBlock[(r1 - r0 + blockRows - 1) / blockRows];
+                  for (int i = 0; i < rowBlocks[key].length; i++) {
+                    int b0 = r0 + i * blockRows;
+                    rowBlocks[key][i] = InactiveBlock.of(rp, ci, in, b0, Math.min(r1, b0 + blockRows));
+                  }
+                }
                 long[] ia = inactive[key];
                 int q = 0;
-                for (int b0 = r0; b0 < r1; b0 += blockRows) {
-                  int b1 = Math.min(r1, b0 + blockRows);
-                  Layer.denseGradientRows(r.ws.input(l), r.ws.delta(l), r.ws.batch(), in, b0, b1, buf);
-                  for (int row = b0; row < b1; row++) {
-                    int k = rp[row];
-                    int o = (row - b0) * in;
-                    for (int c = 0; c < in; c++) {
-                      if (k < rp[row + 1] && ci[k] == c) {
-                        k++;
-                        continue;
-                      }
-                      bad |= !FixedPoint.addOne(ia, q++, buf[o + c]);
-                    }
+                for (InactiveBlock block : rowBlocks[key]) {
+                  if (buf == null || buf.length < block.count()) {
+                    buf = new float[block.count()];
                   }
+                  block.gradient(r.ws.input(l), r.ws.delta(l), r.ws.batch(), buf);
+                  bad |= !FixedPoint.add(buf, 0, ia, q, block.count());
+                  q += block.count();
                 }
               }
             }
