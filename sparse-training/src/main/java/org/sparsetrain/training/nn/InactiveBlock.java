@@ -1,14 +1,14 @@
 package org.sparsetrain.training.nn;
 
-import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The inactive positions of rows [r0, r1) of a sparse layer (row-major, columns ascending — the
  * order of {@link SparseLinear#inactivePositions}) as a structure of their own, so that the dense
- * gradient at exactly those positions, {@code Σ_b delta[r, b]·x[c, b]}, is one pass of the layer's
- * weight-gradient kernels: no dense row block is formed and scanned, and the active positions cost
- * nothing. What RigL's growth reads, on one JVM and in every Spark task alike (so the distributed
- * trainers' sums of it stay exact).
+ * gradient at exactly those positions, {@code Σ_b delta[r, b]·x[c, b]}, is read out of the block's
+ * dense gradient in one pass. What RigL's growth reads, on one JVM and in every Spark task alike
+ * (so the distributed trainers' sums of it stay exact). Not thread-safe: it keeps its scratch.
  */
 public final class InactiveBlock {
   private final int in;
@@ -17,7 +17,9 @@ public final class InactiveBlock {
   /** Rows 0..r1 (rows before r0 empty), pointing into {@link #cols}. */
   private final int[] rowPtr;
   private final int[] cols;
-  private final float[] biasScratch;
+  /** Scratch of the calling thread (a block belongs to one task): x transposed, the dense block. */
+  private float[] xt;
+  private float[] dense;
 
   private InactiveBlock(int in, int r0, int r1, int[] rowPtr, int[] cols) {
     this.in = in;
@@ -25,7 +27,6 @@ public final class InactiveBlock {
     this.r1 = r1;
     this.rowPtr = rowPtr;
     this.cols = cols;
-    this.biasScratch = new float[r1];
   }
 
   /** The block of rows [r0, r1) of the CSR structure (rowPtr, colIdx) of a layer with {@code in} inputs. */
@@ -73,9 +74,165 @@ public final class InactiveBlock {
   /**
    * {@code out[i] = Σ_b delta[r_i, b]·x[c_i, b]} for the block's positions i (out holds at least
    * {@link #count()} floats), from a layer's input x (in × batch) and output delta (out × batch).
+   * The block's dense gradient is formed by a register-tiled product over a transposed copy of x
+   * (4 rows × 64 columns of sums in registers per pass over the batch), then its inactive entries
+   * are read out. Every sum runs over b = 0, 1, … with a fused multiply-add, in the vector tiles and
+   * in the scalar tails alike, so the result does not depend on the tiling, the vector width, or
+   * which JVM computes it.
    */
   public void gradient(float[] x, float[] delta, int batch, float[] out) {
-    Arrays.fill(out, 0, cols.length, 0f);
-    Kernels.weightGradient(in, r1, rowPtr, cols, x, delta, batch, out, 0, biasScratch, 0);
+    int rows = r1 - r0;
+    if (cols.length == 0) {
+      return;
+    }
+    if (xt == null || xt.length < in * batch) {
+      xt = new float[in * batch];
+    }
+    if (dense == null) {
+      dense = new float[rows * in];
+    }
+    for (int c = 0; c < in; c++) {
+      for (int b = 0; b < batch; b++) {
+        xt[b * in + c] = x[c * batch + b];
+      }
+    }
+    int r = 0;
+    int c = 0;
+    if (Kernels.VECTOR) {
+      int lanes = Vec.S.length();
+      int quads = rows / 4 * 4;
+      int cv = in / lanes * lanes;
+      int c4 = in / (4 * lanes) * 4 * lanes;
+      for (; r < quads; r += 4) {
+        int d = (r0 + r) * batch;
+        for (int c0 = 0; c0 < c4; c0 += 4 * lanes) {
+          Vec.tile4x4(xt, in, c0, delta, d, batch, dense, r * in + c0);
+        }
+        for (int c0 = c4; c0 < cv; c0 += lanes) {
+          Vec.tile4x1(xt, in, c0, delta, d, batch, dense, r * in + c0);
+        }
+      }
+      for (int rr = quads; rr < rows; rr++) {
+        for (int c0 = 0; c0 < cv; c0 += lanes) {
+          Vec.tile1x1(xt, in, c0, delta, (r0 + rr) * batch, batch, dense, rr * in + c0);
+        }
+      }
+      c = cv;
+      r = rows;
+    }
+    // scalar: all of it without the Vector API, else the columns past the last whole vector
+    for (int rr = 0; rr < rows; rr++) {
+      int d = (r0 + rr) * batch;
+      for (int cc = rr < r ? c : 0; cc < in; cc++) {
+        float acc = 0f;
+        for (int b = 0; b < batch; b++) {
+          acc = Math.fma(xt[b * in + cc], delta[d + b], acc);
+        }
+        dense[rr * in + cc] = acc;
+      }
+    }
+    for (int rr = r0; rr < r1; rr++) {
+      int base = (rr - r0) * in;
+      for (int k = rowPtr[rr]; k < rowPtr[rr + 1]; k++) {
+        out[k] = dense[base + cols[k]];
+      }
+    }
+  }
+
+  /** The Vector API tiles; referenced only when {@link Kernels#VECTOR} is true. */
+  private static final class Vec {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** dense[o + i·in + j·L + lane] = Σ_b xt[b·in + c0 + j·L + lane]·delta[d + i·batch + b], i, j &lt; 4. */
+    static void tile4x4(float[] xt, int in, int c0, float[] delta, int d, int batch, float[] dense, int o) {
+      int l = S.length();
+      FloatVector a00 = FloatVector.zero(S);
+      FloatVector a01 = a00;
+      FloatVector a02 = a00;
+      FloatVector a03 = a00;
+      FloatVector a10 = a00;
+      FloatVector a11 = a00;
+      FloatVector a12 = a00;
+      FloatVector a13 = a00;
+      FloatVector a20 = a00;
+      FloatVector a21 = a00;
+      FloatVector a22 = a00;
+      FloatVector a23 = a00;
+      FloatVector a30 = a00;
+      FloatVector a31 = a00;
+      FloatVector a32 = a00;
+      FloatVector a33 = a00;
+      for (int b = 0; b < batch; b++) {
+        int xo = b * in + c0;
+        FloatVector x0 = FloatVector.fromArray(S, xt, xo);
+        FloatVector x1 = FloatVector.fromArray(S, xt, xo + l);
+        FloatVector x2 = FloatVector.fromArray(S, xt, xo + 2 * l);
+        FloatVector x3 = FloatVector.fromArray(S, xt, xo + 3 * l);
+        FloatVector e0 = FloatVector.broadcast(S, delta[d + b]);
+        FloatVector e1 = FloatVector.broadcast(S, delta[d + batch + b]);
+        FloatVector e2 = FloatVector.broadcast(S, delta[d + 2 * batch + b]);
+        FloatVector e3 = FloatVector.broadcast(S, delta[d + 3 * batch + b]);
+        a00 = x0.fma(e0, a00);
+        a01 = x1.fma(e0, a01);
+        a02 = x2.fma(e0, a02);
+        a03 = x3.fma(e0, a03);
+        a10 = x0.fma(e1, a10);
+        a11 = x1.fma(e1, a11);
+        a12 = x2.fma(e1, a12);
+        a13 = x3.fma(e1, a13);
+        a20 = x0.fma(e2, a20);
+        a21 = x1.fma(e2, a21);
+        a22 = x2.fma(e2, a22);
+        a23 = x3.fma(e2, a23);
+        a30 = x0.fma(e3, a30);
+        a31 = x1.fma(e3, a31);
+        a32 = x2.fma(e3, a32);
+        a33 = x3.fma(e3, a33);
+      }
+      a00.intoArray(dense, o);
+      a01.intoArray(dense, o + l);
+      a02.intoArray(dense, o + 2 * l);
+      a03.intoArray(dense, o + 3 * l);
+      a10.intoArray(dense, o + in);
+      a11.intoArray(dense, o + in + l);
+      a12.intoArray(dense, o + in + 2 * l);
+      a13.intoArray(dense, o + in + 3 * l);
+      a20.intoArray(dense, o + 2 * in);
+      a21.intoArray(dense, o + 2 * in + l);
+      a22.intoArray(dense, o + 2 * in + 2 * l);
+      a23.intoArray(dense, o + 2 * in + 3 * l);
+      a30.intoArray(dense, o + 3 * in);
+      a31.intoArray(dense, o + 3 * in + l);
+      a32.intoArray(dense, o + 3 * in + 2 * l);
+      a33.intoArray(dense, o + 3 * in + 3 * l);
+    }
+
+    /** {@link #tile4x4} for one vector of columns. */
+    static void tile4x1(float[] xt, int in, int c0, float[] delta, int d, int batch, float[] dense, int o) {
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int b = 0; b < batch; b++) {
+        FloatVector x0 = FloatVector.fromArray(S, xt, b * in + c0);
+        a0 = x0.fma(FloatVector.broadcast(S, delta[d + b]), a0);
+        a1 = x0.fma(FloatVector.broadcast(S, delta[d + batch + b]), a1);
+        a2 = x0.fma(FloatVector.broadcast(S, delta[d + 2 * batch + b]), a2);
+        a3 = x0.fma(FloatVector.broadcast(S, delta[d + 3 * batch + b]), a3);
+      }
+      a0.intoArray(dense, o);
+      a1.intoArray(dense, o + in);
+      a2.intoArray(dense, o + 2 * in);
+      a3.intoArray(dense, o + 3 * in);
+    }
+
+    /** {@link #tile4x4} for one row and one vector of columns. */
+    static void tile1x1(float[] xt, int in, int c0, float[] delta, int d, int batch, float[] dense, int o) {
+      FloatVector a0 = FloatVector.zero(S);
+      for (int b = 0; b < batch; b++) {
+        a0 = FloatVector.fromArray(S, xt, b * in + c0).fma(FloatVector.broadcast(S, delta[d + b]), a0);
+      }
+      a0.intoArray(dense, o);
+    }
   }
 }
