@@ -17,7 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * AVX-512) of one output row (forward), of one delta row (weight gradient) or of one input row
  * (input gradient, walking the transposed structure) stays in local accumulators while the
  * non-zeros stream past, so each non-zero costs one broadcast and one load + FMA per vector,
- * with no loads and stores of the accumulator.
+ * with no loads and stores of the accumulator. A batch is cut into tiles of 8 vectors, then at most
+ * one of 4, one of 2, then single vectors and a scalar tail (batch 64 is one tile of 4, 80 is 4 + 1),
+ * so the index loads, broadcasts and reductions are paid once per non-zero and tile.
  *
  * <p>The dense layer runs the very same loops with implicit indices ({@code colIdx == null}), so a
  * sparse layer with a full mask gives bit-identical results.
@@ -169,16 +171,19 @@ public final class Kernels {
     }
   }
 
-  /** Whether {@link #backward} fuses the two gradients for this batch size (else the separate passes). */
+  /**
+   * Whether {@link #backward} fuses the two gradients for this batch size (else the separate passes):
+   * batches of whole tiles of 8 vectors and at most one tile of 4 (multiples of 64 floats with AVX-512).
+   */
   static boolean fusedBackward(int batch) {
-    return VECTOR && Vec.BUTTERFLY && batch > 0 && batch % (8 * Vec.L) == 0;
+    return VECTOR && Vec.BUTTERFLY && batch > 0 && batch % (4 * Vec.L) == 0;
   }
 
-  // ---------------------------------------------------------------- blocked kernels (batch tiles of 8 vectors)
+  // ---------------------------------------------------------------- blocked kernels (batch tiles of 8 and 4 vectors)
 
   /**
    * Cache-blocked views of a layer's structure for the kernels on full batch tiles of 8 vectors
-   * (128 floats with AVX-512): the forward pass walks column blocks of {@code fwdBlock} columns so
+   * (128 floats with AVX-512) and the one tile of 4 vectors that may follow them: the forward pass walks column blocks of {@code fwdBlock} columns so
    * that the block's x rows stay close (L1/L2) while every row's non-zeros of the block stream past
    * (the y row tiles are loaded and stored once per block); the fused backward walks row blocks of
    * {@code bwdBlock} rows so that the block's delta rows stay close while each column's non-zeros of
@@ -297,15 +302,18 @@ public final class Kernels {
     }
   }
 
-  /** Whether the blocked kernels take the batch's full tiles (else the plain ones). */
+  /** Whether the blocked kernels take the batch's tiles of 8 and 4 vectors (else the plain ones). */
   static boolean blocked(int batch) {
-    return VECTOR && Vec.BUTTERFLY && batch >= 8 * Vec.L;
+    return VECTOR && Vec.BUTTERFLY && batch >= 4 * Vec.L;
   }
 
-  /** {@link #forward} with the full batch tiles through the plan's column blocks. */
+  /**
+   * {@link #forward} with the batch tiles of 8 and 4 vectors through the plan's column blocks (the
+   * plain kernels when the plan has a single column block: the same results, a little faster).
+   */
   static void forward(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
                       float[] x, int batch, float[] y, Plan plan) {
-    if (plan == null || !blocked(batch)) {
+    if (plan == null || !blocked(batch) || plan.nfb == 1) {
       forward(in, out, rowPtr, colIdx, values, bias, x, batch, y);
       return;
     }
@@ -386,6 +394,10 @@ public final class Kernels {
         for (; b + 8 * L <= batch; b += 8 * L) {
           fwd8(ks, ke, colIdx, 0, values, bv, x, batch, b, y, yo + b);
         }
+        if (b + 4 * L <= batch) {
+          fwd4(ks, ke, colIdx, 0, values, bv, x, batch, b, y, yo + b);
+          b += 4 * L;
+        }
         for (; b + 2 * L <= batch; b += 2 * L) {
           fwd2(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
         }
@@ -434,6 +446,26 @@ public final class Kernels {
       a7.intoArray(y, yo + 7 * L);
     }
 
+    private static void fwd4(int ks, int ke, int[] ci, int c0, float[] v, float bv, float[] x, int batch, int b,
+                             float[] y, int yo) {
+      FloatVector a0 = FloatVector.broadcast(S, bv);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int k = ks; k < ke; k++) {
+        int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
+        FloatVector w = FloatVector.broadcast(S, v[k]);
+        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
+        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+        a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
+        a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+      }
+      a0.intoArray(y, yo);
+      a1.intoArray(y, yo + L);
+      a2.intoArray(y, yo + 2 * L);
+      a3.intoArray(y, yo + 3 * L);
+    }
+
     private static void fwd2(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
                              float[] y, int yo) {
       FloatVector a0 = FloatVector.broadcast(S, bv);
@@ -475,6 +507,11 @@ public final class Kernels {
         for (; b + 8 * L <= batch; b += 8 * L) {
           gw8(ks, ke, colIdx, x, batch, b, delta, d + b, scr, sums);
           addSums(gW, gwOff + ks, sums, ke - ks);
+        }
+        if (b + 4 * L <= batch) {
+          gw4(ks, ke, colIdx, x, batch, b, delta, d + b, sums);
+          addSums(gW, gwOff + ks, sums, ke - ks);
+          b += 4 * L;
         }
         for (; b + 2 * L <= batch; b += 2 * L) {
           gw2(ks, ke, colIdx, x, batch, b, delta, d + b, scr, sums);
@@ -570,6 +607,39 @@ public final class Kernels {
       return VectorShuffle.fromArray(S, inv, 0);
     }
 
+    /**
+     * Sums of the tile of 4 vectors at b, per non-zero k, to sums[k - ks] (raw float bits): the products
+     * in two chains (vectors 0, 2 and 1, 3), added, then the 16 lanes by the butterfly's tree for one
+     * vector (lanes i^8, i^4, i^2, i^1), as {@link #gw8} does past its groups and {@link #csc4} for
+     * every entry, so the fused backward gives the same sums. One pass per non-zero: measured at
+     * batch 64 (1000x1000), grouping 16 non-zeros through the butterfly (gw8's way) or a transpose
+     * (gw2's) was slower, 6.2 against 4.8 ns/nnz, as the four loads and FMAs per non-zero already
+     * hide the three shuffles of the tree.
+     */
+    private static void gw4(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+                            int[] sums) {
+      FloatVector d0 = FloatVector.fromArray(S, delta, d);
+      FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
+      FloatVector d2 = FloatVector.fromArray(S, delta, d + 2 * L);
+      FloatVector d3 = FloatVector.fromArray(S, delta, d + 3 * L);
+      for (int k = ks; k < ke; k++) {
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
+        FloatVector q = FloatVector.fromArray(S, x, xo + L).mul(d1);
+        p = FloatVector.fromArray(S, x, xo + 2 * L).fma(d2, p);
+        q = FloatVector.fromArray(S, x, xo + 3 * L).fma(d3, q);
+        p = p.add(q);
+        if (BUTTERFLY) {
+          p = p.add(p.rearrange(X8));
+          p = p.add(p.rearrange(X4));
+          p = p.add(p.rearrange(X2));
+          sums[k - ks] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
+        } else {
+          sums[k - ks] = Float.floatToRawIntBits(p.reduceLanes(VectorOperators.ADD));
+        }
+      }
+    }
+
     /** Sums of the tile of 8 vectors at b, per non-zero k, to sums[k - ks] (raw float bits). */
     private static void gw8(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
                             int[] scr, int[] sums) {
@@ -654,12 +724,15 @@ public final class Kernels {
 
     static void forwardBlocked(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
                                float[] x, int batch, float[] y, Plan p) {
-      int tile = 8 * L;
-      int full = batch - batch % tile;
+      int full = batch - batch % (8 * L);
+      if (batch - full >= 4 * L) {
+        full += 4 * L;
+      }
       int fb = p.fwdBlock;
       int nfb = p.nfb;
       int[] fptr = p.fptr;
-      for (int b = 0; b < full; b += tile) {
+      for (int b = 0; b < full; b += 8 * L) {
+        boolean four = b + 8 * L > full;
         for (int cb = 0; cb < nfb; cb++) {
           int c0 = cb * fb;
           int c1 = Math.min(c0 + fb, in);
@@ -674,7 +747,13 @@ public final class Kernels {
               ks = fptr[q];
               ke = fptr[q + 1];
             }
-            if (cb == 0) {
+            if (four) {
+              if (cb == 0) {
+                fwd4(ks, ke, colIdx, c0, values, bias[r], x, batch, b, y, r * batch + b);
+              } else if (ks < ke) {
+                fwd4y(ks, ke, colIdx, c0, values, x, batch, b, y, r * batch + b);
+              }
+            } else if (cb == 0) {
               fwd8(ks, ke, colIdx, c0, values, bias[r], x, batch, b, y, r * batch + b);
             } else if (ks < ke) {
               fwd8y(ks, ke, colIdx, c0, values, x, batch, b, y, r * batch + b);
@@ -689,6 +768,10 @@ public final class Kernels {
           int yo = r * batch;
           float bv = bias[r];
           int b = full;
+          if (b + 4 * L <= batch) {
+            fwd4(ks, ke, colIdx, 0, values, bv, x, batch, b, y, yo + b);
+            b += 4 * L;
+          }
           for (; b + 2 * L <= batch; b += 2 * L) {
             fwd2(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
           }
@@ -739,6 +822,27 @@ public final class Kernels {
       a7.intoArray(y, yo + 7 * L);
     }
 
+    /** fwd4 continuing from the y row tile already in y (a later column block); c0 = first column (dense). */
+    private static void fwd4y(int ks, int ke, int[] ci, int c0, float[] v, float[] x, int batch, int b,
+                              float[] y, int yo) {
+      FloatVector a0 = FloatVector.fromArray(S, y, yo);
+      FloatVector a1 = FloatVector.fromArray(S, y, yo + L);
+      FloatVector a2 = FloatVector.fromArray(S, y, yo + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, y, yo + 3 * L);
+      for (int k = ks; k < ke; k++) {
+        int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
+        FloatVector w = FloatVector.broadcast(S, v[k]);
+        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
+        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+        a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
+        a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+      }
+      a0.intoArray(y, yo);
+      a1.intoArray(y, yo + L);
+      a2.intoArray(y, yo + 2 * L);
+      a3.intoArray(y, yo + 3 * L);
+    }
+
     // ---- blocked fused backward: row blocks of the transposed structure
 
     static void backwardBlocked(int in, int out, float[] v, float[] x, float[] delta, int batch,
@@ -763,8 +867,11 @@ public final class Kernels {
               js = segPtr[rb * in + c];
               je = segPtr[rb * in + c + 1];
             }
-            if (js < je) {
+            if (js < je && b + 8 * L <= batch) {
               csc8(js, je, rows, ks, in, c, v, x, delta, batch, b, gW, gwOff, dx, c * batch + b, sums);
+            } else if (js < je) {
+              // the last tile, of 4 vectors
+              csc4(js, je, rows, ks, in, c, v, x, delta, batch, b, gW, gwOff, dx, c * batch + b, sums);
             }
           }
         }
@@ -772,6 +879,52 @@ public final class Kernels {
     }
 
     // ---- fused backward: x and dx row tiles of one column in registers, transposed structure
+
+    /**
+     * {@link #csc8} for a tile of 4 vectors: each entry's dot product with the x row tile is summed by
+     * the tree of {@link #gw4}, and the dx tile receives its terms in the order of {@link #dx4}.
+     * Groups of 16 entries through the butterfly were slower here too (and boxed the dx accumulators
+     * when the group's tail was a call: keep everything inline).
+     */
+    private static void csc4(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x,
+                             float[] delta, int batch, int b, float[] gW, int gwOff, float[] dx, int o, int[] sums) {
+      FloatVector x0 = FloatVector.fromArray(S, x, o);
+      FloatVector x1 = FloatVector.fromArray(S, x, o + L);
+      FloatVector x2 = FloatVector.fromArray(S, x, o + 2 * L);
+      FloatVector x3 = FloatVector.fromArray(S, x, o + 3 * L);
+      FloatVector a0 = FloatVector.fromArray(S, dx, o);
+      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
+      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
+      for (int j = js; j < je; j++) {
+        int d = (rows == null ? j : rows[j]) * batch + b;
+        FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
+        FloatVector e0 = FloatVector.fromArray(S, delta, d);
+        FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
+        FloatVector e2 = FloatVector.fromArray(S, delta, d + 2 * L);
+        FloatVector e3 = FloatVector.fromArray(S, delta, d + 3 * L);
+        FloatVector p = x0.mul(e0);
+        FloatVector q = x1.mul(e1);
+        a0 = e0.fma(w, a0);
+        a1 = e1.fma(w, a1);
+        p = x2.fma(e2, p);
+        q = x3.fma(e3, q);
+        a2 = e2.fma(w, a2);
+        a3 = e3.fma(w, a3);
+        p = p.add(q);
+        p = p.add(p.rearrange(X8));
+        p = p.add(p.rearrange(X4));
+        p = p.add(p.rearrange(X2));
+        sums[j - js] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
+      }
+      a0.intoArray(dx, o);
+      a1.intoArray(dx, o + L);
+      a2.intoArray(dx, o + 2 * L);
+      a3.intoArray(dx, o + 3 * L);
+      for (int j = js; j < je; j++) {
+        gW[gwOff + (ks == null ? j * in + c : ks[j])] += Float.intBitsToFloat(sums[j - js]);
+      }
+    }
 
     private static void csc8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x,
                              float[] delta, int batch, int b, float[] gW, int gwOff, float[] dx, int o, int[] sums) {
@@ -987,6 +1140,10 @@ public final class Kernels {
         for (; b + 8 * L <= batch; b += 8 * L) {
           dx8(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
         }
+        if (b + 4 * L <= batch) {
+          dx4(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
+          b += 4 * L;
+        }
         for (; b + 2 * L <= batch; b += 2 * L) {
           dx2(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
         }
@@ -1034,6 +1191,26 @@ public final class Kernels {
       a5.intoArray(dx, o + 5 * L);
       a6.intoArray(dx, o + 6 * L);
       a7.intoArray(dx, o + 7 * L);
+    }
+
+    private static void dx4(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
+                            int batch, int b, float[] dx, int o) {
+      FloatVector a0 = FloatVector.fromArray(S, dx, o);
+      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
+      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
+      for (int j = js; j < je; j++) {
+        int d = (rows == null ? j : rows[j]) * batch + b;
+        FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
+        a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
+        a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
+        a2 = FloatVector.fromArray(S, delta, d + 2 * L).fma(w, a2);
+        a3 = FloatVector.fromArray(S, delta, d + 3 * L).fma(w, a3);
+      }
+      a0.intoArray(dx, o);
+      a1.intoArray(dx, o + L);
+      a2.intoArray(dx, o + 2 * L);
+      a3.intoArray(dx, o + 3 * L);
     }
 
     private static void dx2(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,

@@ -8,7 +8,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Sparse and dense layers against a plain double-precision reference, over batch sizes that hit
- * every tile and tail of the kernels (1, below one vector, odd, multiples of 16/64, above 128) and
+ * every tile and tail of the kernels (1, below one vector, odd, multiples of 16/64, above 128; tiles of
+ * 8, 4, 2 and 1 vectors, blocked and fused) and
  * densities from empty rows to full. Float32 sums of ≤ 150 O(1) products: error ≲ 1e-5, so the
  * tolerance is 1e-4·(1 + |ref|).
  */
@@ -18,7 +19,9 @@ class KernelReferenceTest {
   @CsvSource({
       "50,40,0.0,16", "50,40,0.02,1", "50,40,0.1,3", "50,40,0.3,15", "50,40,0.3,16", "50,40,0.3,17",
       "50,40,0.5,31", "50,40,0.5,64", "50,40,0.5,65", "50,40,0.7,100", "50,40,1.0,128", "50,40,0.2,129",
-      "150,30,0.1,200", "9,70,0.9,48", "33,2,0.4,80", "60,60,0.05,144"})
+      "150,30,0.1,200", "9,70,0.9,48", "33,2,0.4,80", "60,60,0.05,144",
+      // tiles of 4 vectors: alone (64), fused with blocks both ways (64, 192), plus 1 (80), plus 2 + 1 (112)
+      "100,30,0.4,80", "300,260,0.1,64", "300,140,0.1,192", "200,30,0.3,112", "40,50,0.6,64"})
   void sparseAndDenseMatchReference(int in, int out, double density, int batch) {
     long seed = in * 1000L + out + batch;
     SparseLinear sp = Init.sparse(in, out, Init.nnzFor(density, in, out), seed, 0);

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SparseDenseEquivalenceTest {
 
   @ParameterizedTest(name = "{0}x{1} batch {2}")
-  @CsvSource({"5,3,1", "37,23,7", "19,33,16", "64,48,128", "31,17,133", "8,40,70"})
+  @CsvSource({"5,3,1", "37,23,7", "19,33,16", "64,48,128", "31,17,133", "8,40,70", "70,150,64", "150,70,192", "45,33,80"})
   void fullMaskEqualsDenseExactly(int in, int out, int batch) {
     float[] w = TestNets.gaussian(in * out, in * 31L + out);
     float[] b = TestNets.gaussian(out, 5);
