@@ -80,6 +80,11 @@ public final class BatchSampler implements Serializable {
     return n;
   }
 
+  /** Row at position {@code i mod rows} of epoch e's visiting order (for samplers that walk it their own way). */
+  public long rowAt(long epoch, long i) {
+    return permute(epoch, Math.floorMod(i, rows));
+  }
+
   /** Position i of epoch e's visiting order. */
   long permute(long epoch, long i) {
     long x = i;

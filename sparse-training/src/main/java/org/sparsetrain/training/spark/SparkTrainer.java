@@ -57,9 +57,9 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
  * inactive positions' exact sums.
  *
  * <p><b>Local SGD</b> ({@link SparkTrainerOptions#localSteps()} = K &gt; 1): K local steps per
- * job on each partition's share of each global batch, then the values and optimizer state are
- * averaged (weighted by rows seen). Rounds stop at epoch ends and before mask-update steps, which
- * run synchronously.
+ * job, each partition on local batches of its own rows (its share of B, see {@link Tasks.Round}),
+ * then the values and optimizer state are averaged (weighted by rows seen). Rounds stop at epoch
+ * ends and before mask-update steps, which run synchronously.
  *
  * <p><b>A good Spark citizen:</b> works in an existing session, never stops the context, restores
  * the caller's job group and description, and unpersists and destroys what it created.

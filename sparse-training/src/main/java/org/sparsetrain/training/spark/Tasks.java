@@ -3,6 +3,7 @@ package org.sparsetrain.training.spark;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
@@ -156,9 +157,17 @@ final class Tasks {
   }
 
   /**
-   * A local-SGD round: steps [from, to] on this partition's rows of each global batch, each step
+   * A local-SGD round: steps [from, to], each on a local batch of this partition's own rows,
    * finished by a {@link TrainingState} of the executor's own (same optimizer, schedule and
    * gradient adjustment as the driver; rounds never contain a mask update).
+   *
+   * <p>The local batch: a partition holding R of the n training rows takes m = round(B·R/n) rows
+   * per step, positions [s·m, (s+1)·m) of epoch e's keyed permutation of its own rows (the
+   * {@link BatchSampler} permutation over [0, R), seed + the partition's first global row id), for
+   * global step t in epoch e at step s of the epoch. So every task computes the same number of rows
+   * per step (none waits for one that drew more of a global batch), each row is visited once per
+   * epoch, and a retried task draws the same rows. With one partition (R = n, first row 0) these
+   * are exactly the global batches, so local SGD is plain SGD.
    */
   static final class Round extends Base implements FlatMapFunction<Iterator<DataBlock>, Parts.Round> {
     private static final long serialVersionUID = 1L;
@@ -176,16 +185,41 @@ final class Tasks {
       this.failOnceAtStep = failOnceAtStep;
     }
 
+    /** m = round(B·R/n) rows per local step for a partition of R rows, at most R. */
+    static int localBatch(BatchSampler global, long partitionRows) {
+      return (int) Math.min(partitionRows, Math.round(global.batchSize() * (double) partitionRows / global.rows()));
+    }
+
     @Override
     public Iterator<Parts.Round> call(Iterator<DataBlock> it) {
       long start = System.nanoTime();
       List<DataBlock> blocks = new ArrayList<>();
       it.forEachRemaining(blocks::add);
-      ExecutorCache.Replica r = borrow();
+      blocks.sort(Comparator.comparingLong(DataBlock::firstRow));
+      long[] blockStart = new long[blocks.size() + 1];
+      for (int b = 0; b < blocks.size(); b++) {
+        blockStart[b + 1] = blockStart[b] + blocks.get(b).rows();
+      }
+      long partitionRows = blockStart[blocks.size()];
+      int m = localBatch(sampler, partitionRows);
+      BatchSampler own = m == 0 ? null
+          : new BatchSampler(partitionRows, m, sampler.seed() + blocks.get(0).firstRow());
+      ExecutorCache.Replica r = m == 0 ? null : ExecutorCache.borrow(runId, structure.value(), m);
       try {
         ModelValues v = values.value();
         int layers = v.weights.length;
         int slots = v.weightSlots[0].length;
+        int k = (int) (to - step + 1);
+        Parts.Round out = new Parts.Round();
+        out.lossSum = new double[k];
+        out.correct = new long[k];
+        out.count = new long[k];
+        if (m == 0) {
+          maybeFail(failOnceAtStep, step, to);
+          out.computeNanos = System.nanoTime() - start;
+          return Collections.singletonList(out).iterator();
+        }
+        v.loadInto(r.net);
         float[][][] ws = new float[layers][slots][];
         float[][][] bs = new float[layers][slots][];
         for (int l = 0; l < layers; l++) {
@@ -197,47 +231,42 @@ final class Tasks {
         OptimizerState opt = OptimizerState.restore(plan.optimizer(), ws, bs, v.optimizerStep);
         TrainingState local = new TrainingState(r.net, opt, plan.method(), plan.learningRate(totalSteps), plan.seed(),
             totalSteps, step - 1, v.version);
-        int k = (int) (to - step + 1);
-        Parts.Round out = new Parts.Round();
-        out.lossSum = new double[k];
-        out.correct = new long[k];
-        out.count = new long[k];
-        int[][] rowsPerBlock = new int[blocks.size()][];
+        int[][] rowsPerBlock = new int[blocks.size()][m];
         int[] nPerBlock = new int[blocks.size()];
+        int f = r.net.inputs();
+        int lanes = ExecutorCache.lanes(m);
+        long spe = sampler.stepsPerEpoch();
         for (long t = step; t <= to; t++) {
-          int m = 0;
+          long epoch = (t - 1) / spe;
+          long first = (t - 1) % spe * m;
+          Arrays.fill(nPerBlock, 0);
+          for (int j = 0; j < m; j++) {
+            long row = own.rowAt(epoch, first + j);
+            int b = Arrays.binarySearch(blockStart, row);
+            b = b >= 0 ? b : -b - 2;
+            rowsPerBlock[b][nPerBlock[b]++] = (int) (row - blockStart[b]);
+          }
+          int off = 0;
           for (int b = 0; b < blocks.size(); b++) {
-            if (rowsPerBlock[b] == null) {
-              rowsPerBlock[b] = new int[sampler.batchSize()];
+            int n = nPerBlock[b];
+            if (n == 0) {
+              continue;
             }
-            nPerBlock[b] = sampler.localRows(t, blocks.get(b).firstRow(), blocks.get(b).rows(), rowsPerBlock[b]);
-            m += nPerBlock[b];
+            blocks.get(b).gather(rowsPerBlock[b], 0, n, r.tmp, r.y, off);
+            for (int c = 0; c < f; c++) {
+              System.arraycopy(r.tmp, c * n, r.x, c * lanes + off, n);
+            }
+            off += n;
+          }
+          for (int c = 0; c < f; c++) {
+            Arrays.fill(r.x, c * lanes + m, (c + 1) * lanes, 0f);
           }
           Arrays.fill(r.grad, 0f);
-          if (m > 0) {
-            int off = 0;
-            int f = r.net.inputs();
-            int lanes = ExecutorCache.lanes(m);
-            for (int b = 0; b < blocks.size(); b++) {
-              int n = nPerBlock[b];
-              if (n == 0) {
-                continue;
-              }
-              blocks.get(b).gather(rowsPerBlock[b], 0, n, r.tmp, r.y, off);
-              for (int c = 0; c < f; c++) {
-                System.arraycopy(r.tmp, c * n, r.x, c * lanes + off, n);
-              }
-              off += n;
-            }
-            for (int c = 0; c < f; c++) {
-              Arrays.fill(r.x, c * lanes + m, (c + 1) * lanes, 0f);
-            }
-            BatchStats st = r.net.accumulateGradient(r.x, m, lanes, r.y, 0, 1f / m, r.grad, r.layout, r.ws);
-            int i = (int) (t - step);
-            out.lossSum[i] = st.lossSum();
-            out.correct[i] = st.correct();
-            out.count[i] = st.count();
-          }
+          BatchStats st = r.net.accumulateGradient(r.x, m, lanes, r.y, 0, 1f / m, r.grad, r.layout, r.ws);
+          int i = (int) (t - step);
+          out.lossSum[i] = st.lossSum();
+          out.correct[i] = st.correct();
+          out.count[i] = st.count();
           if (local.finishStep(r.grad, r.layout, null) != null) {
             throw new IllegalStateException("a local-SGD round reached a mask update at step " + t);
           }
@@ -259,7 +288,9 @@ final class Tasks {
         out.computeNanos = System.nanoTime() - start;
         return Collections.singletonList(out).iterator();
       } finally {
-        giveBack(r);
+        if (r != null) {
+          giveBack(r);
+        }
       }
     }
   }
