@@ -5,10 +5,13 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.BinaryOperator;
+import org.apache.spark.FutureAction;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction0;
+import scala.runtime.AbstractFunction1;
 import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
@@ -49,6 +52,71 @@ final class PartitionJob {
     @SuppressWarnings("unchecked")
     R sum = (R) result[0];
     return sum;
+  }
+
+  /**
+   * {@link #run} without waiting, for at most {@link #MAX_DRIVER_MERGES} partitions: the job is
+   * submitted now (with the calling thread's job group and description) and its merged result is
+   * there on {@link Pending#get}, so several jobs can be in flight and Spark's fixed cost of one
+   * overlaps the tasks of another.
+   */
+  static <T, R> Pending<R> submit(JavaRDD<T> rdd, FlatMapFunction<Iterator<T>, R> task, R zero, BinaryOperator<R> merge) {
+    int partitions = rdd.getNumPartitions();
+    if (partitions > MAX_DRIVER_MERGES) {
+      throw new IllegalArgumentException("submit merges on the driver: at most " + MAX_DRIVER_MERGES
+          + " partitions, got " + partitions);
+    }
+    Object[] result = {zero};
+    List<Integer> ids = new ArrayList<>();
+    for (int i = 0; i < partitions; i++) {
+      ids.add(i);
+    }
+    @SuppressWarnings("unchecked")
+    scala.collection.immutable.Seq<Object> seq = (scala.collection.immutable.Seq<Object>) (Object)
+        scala.jdk.javaapi.CollectionConverters.asScala(ids).toList();
+    FutureAction<BoxedUnit> job = rdd.context().submitJob(rdd.rdd(), new OnePartitionOfTask<>(new OnePartition<>(task)),
+        seq, new Handler<R>((partition, r) -> {
+          @SuppressWarnings("unchecked")
+          R sum = (R) result[0];
+          result[0] = merge.apply(sum, r);
+        }), new Unit());
+    return new Pending<>(job, result);
+  }
+
+  /** A submitted job's merged result. */
+  static final class Pending<R> {
+    private final FutureAction<BoxedUnit> job;
+    private final Object[] result;
+
+    private Pending(FutureAction<BoxedUnit> job, Object[] result) {
+      this.job = job;
+      this.result = result;
+    }
+
+    /** Waits for the job; its failure is thrown as Spark throws it from {@code runJob}. */
+    R get() {
+      try {
+        job.get();
+      } catch (org.apache.spark.SparkException e) {
+        throw PartitionJob.<RuntimeException>rethrow(e);
+      }
+      @SuppressWarnings("unchecked")
+      R r = (R) result[0];
+      return r;
+    }
+
+    /** Cancels the job if it is still running. */
+    void cancel() {
+      if (!job.isCompleted()) {
+        job.cancel();
+      }
+    }
+  }
+
+  /** Throws {@code e} unchanged, as {@code runJob} does from Scala (Java would make SparkException checked). */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable e) throws E {
+    throw (E) e;
   }
 
   /** Runs {@code task} on each partition of {@code rdd} and returns the results in partition order. */
@@ -96,6 +164,30 @@ final class PartitionJob {
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
+    }
+  }
+
+  /** {@link OnePartition} for {@code submitJob}, which passes no task context. */
+  private static final class OnePartitionOfTask<T, R> extends AbstractFunction1<scala.collection.Iterator<T>, R>
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final OnePartition<T, R> f;
+
+    OnePartitionOfTask(OnePartition<T, R> f) {
+      this.f = f;
+    }
+
+    @Override
+    public R apply(scala.collection.Iterator<T> rows) {
+      return f.apply(TaskContext.get(), rows);
+    }
+  }
+
+  /** The by-name result of {@code submitJob}: nothing, the handler keeps the result. */
+  private static final class Unit extends AbstractFunction0<BoxedUnit> {
+    @Override
+    public BoxedUnit apply() {
+      return BoxedUnit.UNIT;
     }
   }
 

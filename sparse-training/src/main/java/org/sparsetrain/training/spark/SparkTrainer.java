@@ -51,10 +51,10 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
  * summation order.
  *
  * <p><b>Dense gradients for growth</b> (RigL): when the method updates at t and asks for
- * {@link GrowthInput#DENSE_GRADIENT}, each {@code inactiveGradient(layer)} call runs one Spark job
- * per row block of at most {@link SparkTrainerOptions#denseBlockFloats()} dense floats; tasks
- * recompute the step's forward/backward with the step's (pre-update) values and return only the
- * inactive positions' exact sums.
+ * {@link GrowthInput#DENSE_GRADIENT}, there is one Spark job per row block of at most
+ * {@link SparkTrainerOptions#denseBlockFloats()} dense floats; tasks recompute the step's
+ * forward/backward with the step's (pre-update) values and return only the inactive positions'
+ * exact sums. Up to three of these jobs run alongside the step's own job.
  *
  * <p><b>Local SGD</b> ({@link SparkTrainerOptions#localSteps()} = K &gt; 1): K local steps per
  * job, each partition on local batches of its own rows (its share of B, see {@link Tasks.Round}),
@@ -235,9 +235,16 @@ public final class SparkTrainer {
       Parts.Gradient sum;
       long[] received = {0};
       long[] computeNanos = {0};
+      boolean dense = state.method().updatesAt(t) && state.method().growthInput(t) == GrowthInput.DENSE_GRADIENT;
+      Tasks.Step step = new Tasks.Step(runId, structure, values, sampler, t, options.failOnceAtStep());
+      // with a dense gradient to gather, the step's job goes first and the first block jobs queue behind it
+      PartitionJob.Pending<Parts.Gradient> stepJob = dense && shards.getNumPartitions() <= PartitionJob.MAX_DRIVER_MERGES
+          ? PartitionJob.submit(shards, step, new Parts.Gradient(), Parts.Gradient::merge) : null;
+      InactiveJobs inactive = null;
       try {
-        sum = PartitionJob.run(shards, new Tasks.Step(runId, structure, values, sampler, t, options.failOnceAtStep()),
-            new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
+        inactive = dense ? new InactiveJobs(values, t, received, computeNanos) : null;
+        sum = stepJob != null ? stepJob.get()
+            : PartitionJob.run(shards, step, new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
         if (sum.acc == null || sum.count != plan.batchSize()) {
           throw new IllegalStateException("step " + t + " covered " + sum.count + " of " + plan.batchSize()
               + " rows of the global batch: the cached shards do not match the data");
@@ -250,9 +257,7 @@ public final class SparkTrainer {
         computeNanos[0] += sum.computeNanos;
         ParameterLayout layout = net.layout();
         float[] grad = FixedPoint.toFloat(sum.acc);
-        boolean dense = state.method().updatesAt(t) && state.method().growthInput(t) == GrowthInput.DENSE_GRADIENT;
-        TrainingState.InactiveGradientSource source = dense
-            ? (l, v) -> inactiveGradient(values, t, l, v, received, computeNanos) : null;
+        TrainingState.InactiveGradientSource source = dense ? inactive::visit : null;
         double[] churn = state.finishStep(grad, layout, source);
         double ms = (System.nanoTime() - t0) / 1e6;
         BatchStats s = new BatchStats(sum.lossSum, sum.correct, sum.count);
@@ -266,37 +271,112 @@ public final class SparkTrainer {
         progress(t, epoch, s, ms, compute);
         return s;
       } finally {
+        if (stepJob != null) {
+          stepJob.cancel();
+        }
+        if (inactive != null) {
+          inactive.cancelRest();
+        }
         values.destroy();
       }
     }
 
-    /** Streams layer l's inactive-position gradient of step t in row blocks, one Spark job per block. */
-    private void inactiveGradient(Broadcast<ModelValues> values, long t, int l, MaskUpdateContext.InactiveGradientVisitor v,
-                                  long[] received, long[] computeNanos) {
-      Layer layer = state.network().layer(l);
-      int in = layer.inFeatures();
-      int out = layer.outFeatures();
-      int blockRows = Math.max(1, options.denseBlockFloats() / in);
-      int[] rp = layer.rowPtr();
-      int[] ci = layer.colIdx();
-      for (int r0 = 0; r0 < out; r0 += blockRows) {
-        int r1 = Math.min(out, r0 + blockRows);
-        long[] pos = new long[(r1 - r0) * in - (rp[r1] - rp[r0])];
-        int n = SparseLinear.inactivePositions(rp, ci, in, r0, r1, pos);
-        if (n == 0) {
-          v.visit(pos, new float[0], 0);
-          continue;
+    /**
+     * The inactive-position gradients of a mask-update step t, one Spark job per row block of at
+     * most {@code denseBlockFloats} dense floats. With few partitions (results merged on the driver)
+     * the first {@link #INACTIVE_JOBS_AHEAD} block jobs are submitted before the step's own job and
+     * each consumed block submits the next, so Spark's fixed cost per job overlaps other jobs' tasks;
+     * the blocks are asked for layer by layer, in row order, as the growth decision reads them.
+     */
+    private final class InactiveJobs {
+      private final Broadcast<ModelValues> values;
+      private final long t;
+      private final long[] received;
+      private final long[] computeNanos;
+      /** (layer, r0, r1, inactive count) of every block with inactive positions, in order. */
+      private final java.util.List<int[]> blocks = new java.util.ArrayList<>();
+      private final java.util.Map<Long, PartitionJob.Pending<Parts.Gradient>> pending = new java.util.HashMap<>();
+      private final boolean ahead = shards.getNumPartitions() <= PartitionJob.MAX_DRIVER_MERGES;
+      private int next;
+
+      InactiveJobs(Broadcast<ModelValues> values, long t, long[] received, long[] computeNanos) {
+        this.values = values;
+        this.t = t;
+        this.received = received;
+        this.computeNanos = computeNanos;
+        Network net = state.network();
+        for (int l = 0; l < net.layerCount(); l++) {
+          Layer layer = net.layer(l);
+          if (!layer.isSparse()) {
+            continue;
+          }
+          int in = layer.inFeatures();
+          int blockRows = Math.max(1, options.denseBlockFloats() / in);
+          int[] rp = layer.rowPtr();
+          for (int r0 = 0; r0 < layer.outFeatures(); r0 += blockRows) {
+            int r1 = Math.min(layer.outFeatures(), r0 + blockRows);
+            int n = (r1 - r0) * in - (rp[r1] - rp[r0]);
+            if (n > 0) {
+              blocks.add(new int[] {l, r0, r1, n});
+            }
+          }
         }
-        describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d rows %d..%d (%d inactive)", t, l, r0,
-            r1 - 1, n));
-        Parts.Gradient g = PartitionJob.run(shards, new Tasks.Inactive(runId, structure, values, sampler, t, l, r0, r1, n),
-            new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
-        if (g.bad) {
-          throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " is not finite or too large");
+        while (ahead && next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
+          submitNext();
         }
-        received[0] += 8L * n * g.tasks;
-        computeNanos[0] += g.computeNanos;
-        v.visit(pos, FixedPoint.toFloat(g.acc), n);
+      }
+
+      private static long key(int l, int r0) {
+        return ((long) l << 32) | r0;
+      }
+
+      private Tasks.Inactive task(int[] b) {
+        describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d rows %d..%d (%d inactive)", t, b[0],
+            b[1], b[2] - 1, b[3]));
+        return new Tasks.Inactive(runId, structure, values, sampler, t, b[0], b[1], b[2], b[3]);
+      }
+
+      private void submitNext() {
+        int[] b = blocks.get(next++);
+        pending.put(key(b[0], b[1]), PartitionJob.submit(shards, task(b), new Parts.Gradient(), Parts.Gradient::merge));
+      }
+
+      /** Streams layer l's inactive-position gradient of step t in row blocks. */
+      void visit(int l, MaskUpdateContext.InactiveGradientVisitor v) {
+        Layer layer = state.network().layer(l);
+        int in = layer.inFeatures();
+        int out = layer.outFeatures();
+        int blockRows = Math.max(1, options.denseBlockFloats() / in);
+        int[] rp = layer.rowPtr();
+        int[] ci = layer.colIdx();
+        for (int r0 = 0; r0 < out; r0 += blockRows) {
+          int r1 = Math.min(out, r0 + blockRows);
+          long[] pos = new long[(r1 - r0) * in - (rp[r1] - rp[r0])];
+          int n = SparseLinear.inactivePositions(rp, ci, in, r0, r1, pos);
+          if (n == 0) {
+            v.visit(pos, new float[0], 0);
+            continue;
+          }
+          PartitionJob.Pending<Parts.Gradient> job = pending.remove(key(l, r0));
+          Parts.Gradient g = job != null ? job.get()
+              : PartitionJob.run(shards, task(new int[] {l, r0, r1, n}), new Parts.Gradient(), Parts.Gradient::merge,
+                  options.treeDepth());
+          while (ahead && next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
+            submitNext();
+          }
+          if (g.bad) {
+            throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " is not finite or too large");
+          }
+          received[0] += 8L * n * g.tasks;
+          computeNanos[0] += g.computeNanos;
+          v.visit(pos, FixedPoint.toFloat(g.acc), n);
+        }
+      }
+
+      /** Cancels the block jobs nobody asked for (or left behind by a failure). */
+      void cancelRest() {
+        pending.values().forEach(PartitionJob.Pending::cancel);
+        pending.clear();
       }
     }
 
@@ -421,6 +501,8 @@ public final class SparkTrainer {
   }
 
   private static final int EVAL_CAPACITY = org.sparsetrain.training.Evaluation.CHUNK;
+  /** Row-block jobs of a mask update's dense gradient in flight at once (each holds one block's fixed-point sum). */
+  static final int INACTIVE_JOBS_AHEAD = 3;
 
   private static String fmt(double v) {
     return String.format(Locale.ROOT, "%.4f", v);
