@@ -94,4 +94,39 @@ class SgdTest {
     assertThrows(IllegalArgumentException.class, () -> new Sgd(0, true, 0, false));
     assertThrows(IllegalArgumentException.class, () -> new Sgd(0.9, false, -1, false));
   }
+
+  @Test
+  void momentumFollowsTheRuleBitForBitOnManyParameters() {
+    java.util.Random r = new java.util.Random(3);
+    for (boolean nesterov : new boolean[] {false, true}) {
+      for (float wd : new float[] {0f, 1e-4f}) {
+        int n = 1003;
+        float[] p = new float[n];
+        float[] buf = new float[n];
+        float[] g = new float[n + 5];
+        for (int i = 0; i < n; i++) {
+          p[i] = (float) r.nextGaussian();
+          buf[i] = (float) r.nextGaussian();
+          g[i + 5] = (float) r.nextGaussian();
+        }
+        float[] ep = p.clone();
+        float[] eb = buf.clone();
+        for (int i = 0; i < n; i++) {
+          float gi = g[i + 5];
+          if (wd != 0f) {
+            gi += wd * ep[i];
+          }
+          float b = 0.9f * eb[i] + gi;
+          eb[i] = b;
+          gi = nesterov ? gi + 0.9f * b : b;
+          ep[i] -= 0.05f * gi;
+        }
+        new Sgd(0.9, nesterov, wd, false).update(p, new float[][] {buf}, g, 5, n, 0.05f, 1, true);
+        for (int i = 0; i < n; i++) {
+          assertEquals(Float.floatToRawIntBits(ep[i]), Float.floatToRawIntBits(p[i]), "p " + i);
+          assertEquals(Float.floatToRawIntBits(eb[i]), Float.floatToRawIntBits(buf[i]), "buf " + i);
+        }
+      }
+    }
+  }
 }
