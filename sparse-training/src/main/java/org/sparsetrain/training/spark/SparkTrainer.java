@@ -1,6 +1,9 @@
 package org.sparsetrain.training.spark;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
@@ -284,18 +287,19 @@ public final class SparkTrainer {
     /**
      * The inactive-position gradients of a mask-update step t, one Spark job per row block of at
      * most {@code denseBlockFloats} dense floats. With few partitions (results merged on the driver)
-     * the first {@link #INACTIVE_JOBS_AHEAD} block jobs are submitted before the step's own job and
-     * each consumed block submits the next, so Spark's fixed cost per job overlaps other jobs' tasks;
-     * the blocks are asked for layer by layer, in row order, as the growth decision reads them.
+     * the first {@link #INACTIVE_JOBS_AHEAD} block jobs are submitted right behind the step's own job
+     * and each consumed block submits the next, so Spark's fixed cost per job overlaps other jobs'
+     * tasks; the growth decision asks for the blocks layer by layer, in row order. A block asked for
+     * out of that order runs on its own.
      */
     private final class InactiveJobs {
       private final Broadcast<ModelValues> values;
       private final long t;
       private final long[] received;
       private final long[] computeNanos;
-      /** (layer, r0, r1, inactive count) of every block with inactive positions, in order. */
-      private final java.util.List<int[]> blocks = new java.util.ArrayList<>();
-      private final java.util.Map<Long, PartitionJob.Pending<Parts.Gradient>> pending = new java.util.HashMap<>();
+      /** Every row block with inactive positions, in order. */
+      private final List<Block> blocks = new ArrayList<>();
+      private final Map<Block, PartitionJob.Pending<Parts.Gradient>> pending = new HashMap<>();
       private final boolean ahead = shards.getNumPartitions() <= PartitionJob.MAX_DRIVER_MERGES;
       private int next;
 
@@ -317,7 +321,7 @@ public final class SparkTrainer {
             int r1 = Math.min(layer.outFeatures(), r0 + blockRows);
             int n = (r1 - r0) * in - (rp[r1] - rp[r0]);
             if (n > 0) {
-              blocks.add(new int[] {l, r0, r1, n});
+              blocks.add(new Block(l, r0, r1, n));
             }
           }
         }
@@ -326,19 +330,15 @@ public final class SparkTrainer {
         }
       }
 
-      private static long key(int l, int r0) {
-        return ((long) l << 32) | r0;
-      }
-
-      private Tasks.Inactive task(int[] b) {
-        describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d rows %d..%d (%d inactive)", t, b[0],
-            b[1], b[2] - 1, b[3]));
-        return new Tasks.Inactive(runId, structure, values, sampler, t, b[0], b[1], b[2], b[3]);
+      private Tasks.Inactive task(Block b) {
+        describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d rows %d..%d (%d inactive)", t, b.layer,
+            b.r0, b.r1 - 1, b.count));
+        return new Tasks.Inactive(runId, structure, values, sampler, t, b.layer, b.r0, b.r1, b.count);
       }
 
       private void submitNext() {
-        int[] b = blocks.get(next++);
-        pending.put(key(b[0], b[1]), PartitionJob.submit(shards, task(b), new Parts.Gradient(), Parts.Gradient::merge));
+        Block b = blocks.get(next++);
+        pending.put(b, PartitionJob.submit(shards, task(b), new Parts.Gradient(), Parts.Gradient::merge));
       }
 
       /** Streams layer l's inactive-position gradient of step t in row blocks. */
@@ -357,10 +357,10 @@ public final class SparkTrainer {
             v.visit(pos, new float[0], 0);
             continue;
           }
-          PartitionJob.Pending<Parts.Gradient> job = pending.remove(key(l, r0));
+          Block b = new Block(l, r0, r1, n);
+          PartitionJob.Pending<Parts.Gradient> job = pending.remove(b);
           Parts.Gradient g = job != null ? job.get()
-              : PartitionJob.run(shards, task(new int[] {l, r0, r1, n}), new Parts.Gradient(), Parts.Gradient::merge,
-                  options.treeDepth());
+              : PartitionJob.run(shards, task(b), new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
           while (ahead && next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
             submitNext();
           }
@@ -372,6 +372,9 @@ public final class SparkTrainer {
           v.visit(pos, FixedPoint.toFloat(g.acc), n);
         }
       }
+
+      /** Rows [r0, r1) of a layer, with {@code count} inactive positions. */
+      private record Block(int layer, int r0, int r1, int count) {}
 
       /** Cancels the block jobs nobody asked for (or left behind by a failure). */
       void cancelRest() {
