@@ -4,7 +4,7 @@ package org.sparsetrain.training.nn;
  * A linear layer {@code y = W x + b} with W of shape out × in. Activations are stored
  * feature-major: {@code x[f * batch + b]}, so the inner loops run over a contiguous batch.
  * Weight gradients are aligned with {@link #values()}: a sparse layer never produces a dense
- * out × in gradient (see {@link SparseLinear#denseGradientRows} for the one exception).
+ * out × in gradient (RigL's growth reads the inactive positions' gradient through {@link InactiveBlock}).
  */
 public interface Layer {
   int inFeatures();
@@ -44,20 +44,5 @@ public interface Layer {
   /** Density nnz / (in·out). */
   default double density() {
     return nnz() / ((double) inFeatures() * outFeatures());
-  }
-
-  /**
-   * Dense gradient of rows [r0, r1): {@code out[(r - r0) * in + c] = Σ_b delta[r, b]·x[c, b]}, for
-   * growth criteria that score inactive connections. Callers walk a layer in row blocks so no
-   * single array holds the whole dense gradient.
-   */
-  static void denseGradientRows(float[] x, float[] delta, int batch, int in, int r0, int r1, float[] out) {
-    for (int r = r0; r < r1; r++) {
-      int dOff = r * batch;
-      int o = (r - r0) * in;
-      for (int c = 0; c < in; c++) {
-        out[o + c] = Kernels.dot(delta, dOff, x, c * batch, batch);
-      }
-    }
   }
 }

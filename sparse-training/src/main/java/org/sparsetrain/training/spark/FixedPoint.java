@@ -42,19 +42,6 @@ public final class FixedPoint {
     return max < LIMIT && overflow >= 0;
   }
 
-  /** {@code acc[i] += trunc(v · 2^40)}; false if v is not finite, too large, or the sum overflowed. */
-  public static boolean addOne(long[] acc, int i, float v) {
-    double s = v * SCALE;
-    if (!(Math.abs(s) < LIMIT)) {
-      return false;
-    }
-    long a = acc[i];
-    long b = (long) s;
-    long r = a + b;
-    acc[i] = r;
-    return ((a ^ r) & (b ^ r)) >= 0;
-  }
-
   /** {@code dst[i] += src[i]}; false if a sum overflowed. */
   public static boolean addInto(long[] src, long[] dst) {
     boolean ok = true;

@@ -58,7 +58,7 @@ class FixedPointAndBlocksTest {
     assertFalse(FixedPoint.add(new float[] {3e6f}, 0, new long[1], 1));
     assertTrue(FixedPoint.add(new float[] {1e6f}, 0, new long[1], 1));
     assertFalse(FixedPoint.addInto(new long[] {Long.MAX_VALUE}, new long[] {1}), "overflow is reported");
-    assertFalse(FixedPoint.addOne(new long[1], 0, Float.NaN));
+    assertFalse(addOne(new long[1], 0, Float.NaN));
   }
 
   @Test
@@ -79,7 +79,7 @@ class FixedPointAndBlocksTest {
     }
     assertTrue(FixedPoint.add(g, 3, vector, n));
     for (int i = 0; i < n; i++) {
-      assertTrue(FixedPoint.addOne(scalar, i, g[3 + i]));
+      assertTrue(addOne(scalar, i, g[3 + i]));
     }
     assertArrayEquals(scalar, vector, "Vector API and scalar loop agree bit for bit (truncation toward zero)");
     assertEquals((long) (-1.5e6 * 0x1p40), (long) (-1.5e6f * 0x1p40));
@@ -127,5 +127,18 @@ class FixedPointAndBlocksTest {
     }
     assertArrayEquals(dense.row(0), joined.row(4));
     assertArrayEquals(new int[] {0, 1, 2, 0, 1}, joined.labels());
+  }
+
+  /** The scalar reference: {@code acc[i] += trunc(v · 2^40)}; false if v is not finite, too large, or the sum overflowed. */
+  private static boolean addOne(long[] acc, int i, float v) {
+    double s = v * 0x1p40;
+    if (!(Math.abs(s) < 0x1p61)) {
+      return false;
+    }
+    long a = acc[i];
+    long b = (long) s;
+    long r = a + b;
+    acc[i] = r;
+    return ((a ^ r) & (b ^ r)) >= 0;
   }
 }

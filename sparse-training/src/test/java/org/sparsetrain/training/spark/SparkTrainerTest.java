@@ -134,7 +134,7 @@ class SparkTrainerTest {
       org.sparsetrain.training.nn.Layer layer = net.layer(s.layer);
       int in = layer.inFeatures();
       float[] dense = new float[in * layer.outFeatures()];
-      org.sparsetrain.training.nn.Layer.denseGradientRows(ws.input(s.layer), ws.delta(s.layer), n, in, 0,
+      denseGradientRows(ws.input(s.layer), ws.delta(s.layer), n, in, 0,
           layer.outFeatures(), dense);
       long inactive = (long) in * layer.outFeatures() - layer.nnz();
       assertEquals(inactive, s.positions.length, "every inactive position streamed once");
@@ -303,5 +303,18 @@ class SparkTrainerTest {
   private static void assertMessage(org.junit.jupiter.api.function.Executable e, String part) {
     IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, e);
     assertTrue(ex.getMessage().contains(part), "message '" + ex.getMessage() + "' should contain '" + part + "'");
+  }
+
+  /** The brute-force reference: {@code out[(r - r0)·in + c] = Σ_b delta[r, b]·x[c, b]} for rows [r0, r1). */
+  private static void denseGradientRows(float[] x, float[] delta, int batch, int in, int r0, int r1, float[] out) {
+    for (int r = r0; r < r1; r++) {
+      for (int c = 0; c < in; c++) {
+        double s = 0;
+        for (int b = 0; b < batch; b++) {
+          s += (double) delta[r * batch + b] * x[c * batch + b];
+        }
+        out[(r - r0) * in + c] = (float) s;
+      }
+    }
   }
 }
