@@ -14,7 +14,7 @@ public final class InactiveBlock {
   private final int in;
   private final int r0;
   private final int r1;
-  /** Rows 0..r1 (rows before r0 empty), pointing into {@link #cols}. */
+  /** Row r's inactive columns are cols[rowPtr[r - r0] .. rowPtr[r - r0 + 1]). */
   private final int[] rowPtr;
   private final int[] cols;
   /** Scratch of the calling thread (a block belongs to one task): x transposed, the dense block. */
@@ -38,7 +38,7 @@ public final class InactiveBlock {
     if (count > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("row block of " + count + " inactive positions is too large");
     }
-    int[] rp = new int[r1 + 1];
+    int[] rp = new int[r1 - r0 + 1];
     int[] cols = new int[(int) count];
     int n = 0;
     for (int r = r0; r < r1; r++) {
@@ -50,7 +50,7 @@ public final class InactiveBlock {
         }
         cols[n++] = c;
       }
-      rp[r + 1] = n;
+      rp[r - r0 + 1] = n;
     }
     return new InactiveBlock(in, r0, r1, rp, cols);
   }
@@ -64,7 +64,7 @@ public final class InactiveBlock {
   public long[] positions() {
     long[] pos = new long[cols.length];
     for (int r = r0; r < r1; r++) {
-      for (int k = rowPtr[r]; k < rowPtr[r + 1]; k++) {
+      for (int k = rowPtr[r - r0]; k < rowPtr[r - r0 + 1]; k++) {
         pos[k] = (long) r * in + cols[k];
       }
     }
@@ -131,8 +131,8 @@ public final class InactiveBlock {
         dense[rr * in + cc] = acc;
       }
     }
-    for (int rr = r0; rr < r1; rr++) {
-      int base = (rr - r0) * in;
+    for (int rr = 0; rr < rows; rr++) {
+      int base = rr * in;
       for (int k = rowPtr[rr]; k < rowPtr[rr + 1]; k++) {
         out[k] = dense[base + cols[k]];
       }
