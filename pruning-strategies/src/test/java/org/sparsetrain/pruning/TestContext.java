@@ -3,6 +3,7 @@ package org.sparsetrain.pruning;
 import java.util.Arrays;
 import java.util.List;
 import org.sparsetrain.training.nn.Activation;
+import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.Loss;
 import org.sparsetrain.training.nn.Network;
@@ -74,9 +75,9 @@ public final class TestContext implements MaskUpdateContext {
     int[] ci = layer.colIdx();
     for (int r0 = 0; r0 < layer.outFeatures(); r0 += blockRows) {
       int r1 = Math.min(layer.outFeatures(), r0 + blockRows);
-      long[] pos = new long[(r1 - r0) * in];
+      long[] pos = InactiveBlock.of(rp, ci, in, r0, r1).positions();
       float[] g = new float[pos.length];
-      int n = SparseLinear.inactivePositions(rp, ci, in, r0, r1, pos);
+      int n = pos.length;
       for (int i = 0; i < n; i++) {
         g[i] = dense[l][(int) pos[i]];
       }

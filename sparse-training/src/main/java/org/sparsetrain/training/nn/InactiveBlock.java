@@ -4,8 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The inactive positions of rows [r0, r1) of a sparse layer (row-major, columns ascending — the
- * order of {@link SparseLinear#inactivePositions}) as a structure of their own, so that the dense
+ * The inactive positions of rows [r0, r1) of a sparse layer (every {@code r·in + c} that holds no
+ * stored entry, row-major, columns ascending) as a structure of their own, so that the dense
  * gradient at exactly those positions, {@code Σ_b delta[r, b]·x[c, b]}, is read out of the block's
  * dense gradient in one pass. What RigL's growth reads, on one JVM and in every Spark task alike
  * (so the distributed trainers' sums of it stay exact). Not thread-safe: it keeps its scratch.

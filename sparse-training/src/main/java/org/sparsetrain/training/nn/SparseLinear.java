@@ -33,26 +33,6 @@ public final class SparseLinear implements Layer {
     this.structureVersion = 0;
   }
 
-  /**
-   * The inactive positions of rows [r0, r1) of a CSR structure with {@code in} columns: every
-   * {@code r * in + c} of those rows that holds no stored entry, written ascending into {@code pos}
-   * (which must have room for them); returns how many were written.
-   */
-  public static int inactivePositions(int[] rowPtr, int[] colIdx, int in, int r0, int r1, long[] pos) {
-    int n = 0;
-    for (int r = r0; r < r1; r++) {
-      int k = rowPtr[r];
-      for (int c = 0; c < in; c++) {
-        if (k < rowPtr[r + 1] && colIdx[k] == c) {
-          k++;
-          continue;
-        }
-        pos[n++] = (long) r * in + c;
-      }
-    }
-    return n;
-  }
-
   /** An empty-structure layer of the given size (no non-zeros, zero bias). */
   public static SparseLinear empty(int in, int out) {
     return new SparseLinear(in, out, new int[out + 1], new int[0], new float[0], new float[out]);

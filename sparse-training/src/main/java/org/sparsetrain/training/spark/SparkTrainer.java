@@ -28,7 +28,7 @@ import org.sparsetrain.training.nn.BatchStats;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.nn.ParameterLayout;
-import org.sparsetrain.training.nn.SparseLinear;
+import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.optim.OptimizerState;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
@@ -347,12 +347,10 @@ public final class SparkTrainer {
         int in = layer.inFeatures();
         int out = layer.outFeatures();
         int blockRows = Math.max(1, options.denseBlockFloats() / in);
-        int[] rp = layer.rowPtr();
-        int[] ci = layer.colIdx();
         for (int r0 = 0; r0 < out; r0 += blockRows) {
           int r1 = Math.min(out, r0 + blockRows);
-          long[] pos = new long[(r1 - r0) * in - (rp[r1] - rp[r0])];
-          int n = SparseLinear.inactivePositions(rp, ci, in, r0, r1, pos);
+          long[] pos = InactiveBlock.of(layer.rowPtr(), layer.colIdx(), in, r0, r1).positions();
+          int n = pos.length;
           if (n == 0) {
             v.visit(pos, new float[0], 0);
             continue;

@@ -2,6 +2,7 @@ package org.sparsetrain.training.spark.sharded;
 
 import java.util.Arrays;
 import org.sparsetrain.training.checkpoint.ShardFile;
+import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.nn.SparseLinear;
 import org.sparsetrain.training.nn.StructureChange;
 import org.sparsetrain.training.optim.Optimizer;
@@ -210,19 +211,7 @@ final class WeightShard extends BatchTotals {
 
   /** Local positions {@code (row - r0)·in + col} of the inactive entries, ascending. */
   long[] inactivePositions() {
-    long[] pos = new long[(int) inactiveCount()];
-    int j = 0;
-    for (int r = 0; r < rows(); r++) {
-      int k = rowPtr[r];
-      for (int c = 0; c < in; c++) {
-        if (k < rowPtr[r + 1] && colIdx[k] == c) {
-          k++;
-          continue;
-        }
-        pos[j++] = (long) r * in + c;
-      }
-    }
-    return pos;
+    return InactiveBlock.of(rowPtr, colIdx, in, 0, rows()).positions();
   }
 
   /**
