@@ -70,10 +70,18 @@ public final class BatchSampler implements Serializable {
    * [firstRow, firstRow + count), in batch order; returns how many were written into {@code out}.
    */
   public int localRows(long t, long firstRow, int count, int[] out) {
+    return localRows(t, firstRow, count, out, null);
+  }
+
+  /** {@link #localRows(long, long, int, int[])}, also writing each example's position j in the batch into {@code positions} (if not null). */
+  public int localRows(long t, long firstRow, int count, int[] out, int[] positions) {
     int n = 0;
     for (int j = 0; j < batchSize; j++) {
       long r = row(t, j);
       if (r >= firstRow && r < firstRow + count) {
+        if (positions != null) {
+          positions[n] = j;
+        }
         out[n++] = (int) (r - firstRow);
       }
     }

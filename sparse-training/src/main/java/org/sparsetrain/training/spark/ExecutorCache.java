@@ -45,6 +45,8 @@ public final class ExecutorCache {
     public final float[] tmp;
     public final int[] y;
     public final int[] rows;
+    /** Positions in the global batch of the last micro-batch's rows. */
+    public final int[] positions;
 
     Replica(Network net, int capacity) {
       int lanes = lanes(capacity);
@@ -57,16 +59,19 @@ public final class ExecutorCache {
       this.tmp = new float[net.inputs() * lanes];
       this.y = new int[lanes];
       this.rows = new int[capacity];
+      this.positions = new int[capacity];
     }
 
     /**
      * The gradient of the rows of step {@code step}'s global batch that fall in block {@code b}
      * (scale 1/B) into {@link #grad} (zeroed first), computed as one micro-batch padded with zero
      * lanes to whole vectors ({@link #LANES}); null if the block has none of them. The same
-     * function of the block's rows wherever it runs, so both trainers' sums stay exact.
+     * function of the block's rows wherever it runs, so both trainers' sums stay exact. The rows'
+     * positions in the global batch are left in {@link #positions}, their layer inputs and output
+     * gradients in {@link #ws}.
      */
     public BatchStats microBatch(DataBlock b, BatchSampler sampler, long step) {
-      int n = sampler.localRows(step, b.firstRow(), b.rows(), rows);
+      int n = sampler.localRows(step, b.firstRow(), b.rows(), rows, positions);
       if (n == 0) {
         return null;
       }

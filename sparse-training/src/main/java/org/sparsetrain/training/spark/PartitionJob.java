@@ -55,40 +55,35 @@ final class PartitionJob {
   }
 
   /**
-   * {@link #run} without waiting, for at most {@link #MAX_DRIVER_MERGES} partitions: the job is
-   * submitted now (with the calling thread's job group and description) and its merged result is
-   * there on {@link Pending#get}, so several jobs can be in flight and Spark's fixed cost of one
-   * overlaps the tasks of another.
+   * {@link #collect} without waiting: the job is submitted now (with the calling thread's job group
+   * and description) and its results, in partition order, are there on {@link Pending#get}, so
+   * several jobs can be in flight and Spark's fixed cost of one overlaps the tasks of another.
    */
-  static <T, R> Pending<R> submit(JavaRDD<T> rdd, FlatMapFunction<Iterator<T>, R> task, R zero, BinaryOperator<R> merge) {
-    int partitions = rdd.getNumPartitions();
-    if (partitions > MAX_DRIVER_MERGES) {
-      throw new IllegalArgumentException("submit merges on the driver: at most " + MAX_DRIVER_MERGES
-          + " partitions, got " + partitions);
-    }
-    Object[] result = {zero};
+  static <T, R> Pending<List<R>> submitCollect(JavaRDD<T> rdd, FlatMapFunction<Iterator<T>, R> task) {
+    Object[] out = new Object[rdd.getNumPartitions()];
+    FutureAction<BoxedUnit> job = submitJob(rdd, task, (partition, r) -> out[partition] = r);
+    return new Pending<>(job, () -> inOrder(out));
+  }
+
+  private static <T, R> FutureAction<BoxedUnit> submitJob(JavaRDD<T> rdd, FlatMapFunction<Iterator<T>, R> task,
+                                                           BiConsumer<Integer, R> handler) {
     List<Integer> ids = new ArrayList<>();
-    for (int i = 0; i < partitions; i++) {
+    for (int i = 0; i < rdd.getNumPartitions(); i++) {
       ids.add(i);
     }
     @SuppressWarnings("unchecked")
     scala.collection.immutable.Seq<Object> seq = (scala.collection.immutable.Seq<Object>) (Object)
         scala.jdk.javaapi.CollectionConverters.asScala(ids).toList();
-    FutureAction<BoxedUnit> job = rdd.context().submitJob(rdd.rdd(), new OnePartitionOfTask<>(new OnePartition<>(task)),
-        seq, new Handler<R>((partition, r) -> {
-          @SuppressWarnings("unchecked")
-          R sum = (R) result[0];
-          result[0] = merge.apply(sum, r);
-        }), new Unit());
-    return new Pending<>(job, result);
+    return rdd.context().submitJob(rdd.rdd(), new OnePartitionOfTask<>(new OnePartition<>(task)), seq,
+        new Handler<R>(handler), new Unit());
   }
 
-  /** A submitted job's merged result. */
+  /** A submitted job's result. */
   static final class Pending<R> {
     private final FutureAction<BoxedUnit> job;
-    private final Object[] result;
+    private final java.util.function.Supplier<R> result;
 
-    private Pending(FutureAction<BoxedUnit> job, Object[] result) {
+    private Pending(FutureAction<BoxedUnit> job, java.util.function.Supplier<R> result) {
       this.job = job;
       this.result = result;
     }
@@ -100,9 +95,7 @@ final class PartitionJob {
       } catch (org.apache.spark.SparkException e) {
         throw PartitionJob.<RuntimeException>rethrow(e);
       }
-      @SuppressWarnings("unchecked")
-      R r = (R) result[0];
-      return r;
+      return result.get();
     }
 
     /** Cancels the job if it is still running. */
@@ -123,6 +116,10 @@ final class PartitionJob {
   static <T, R> List<R> collect(JavaRDD<T> rdd, FlatMapFunction<Iterator<T>, R> task) {
     Object[] out = new Object[rdd.getNumPartitions()];
     forEach(rdd, task, (partition, r) -> out[partition] = r);
+    return inOrder(out);
+  }
+
+  private static <R> List<R> inOrder(Object[] out) {
     List<R> list = new ArrayList<>(out.length);
     for (Object o : out) {
       @SuppressWarnings("unchecked")

@@ -4,10 +4,15 @@ package org.sparsetrain.training.spark;
 final class Parts {
   private Parts() {}
 
-  /** A fixed-point gradient sum (a step's gradient, or one row block of inactive-position gradients) and batch statistics. */
+  /**
+   * A step's fixed-point gradient sum and batch statistics; at a step whose mask update needs the
+   * dense gradient, also the micro-batches' layer inputs and output gradients.
+   */
   static final class Gradient extends BatchTotals {
     private static final long serialVersionUID = 1L;
     long[] acc;
+    /** The micro-batches' rows (only when asked for), in no particular order. */
+    Rows[] rows;
 
     Gradient() {}
 
@@ -26,8 +31,39 @@ final class Parts {
       }
       bad |= o.bad | !FixedPoint.addInto(o.acc, acc);
       addTotals(o);
+      if (o.rows != null) {
+        rows = rows == null ? o.rows : concat(rows, o.rows);
+      }
       return this;
     }
+
+    private static Rows[] concat(Rows[] a, Rows[] b) {
+      Rows[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+      System.arraycopy(b, 0, c, a.length, b.length);
+      return c;
+    }
+  }
+
+  /**
+   * Some rows of a step's global batch: their positions in the batch, and per layer whose dense
+   * gradient is asked for, the layer's input (in × n) and output gradient (out × n), feature-major
+   * (null for other layers).
+   */
+  static final class Rows implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    int[] positions;
+    float[][] inputs;
+    float[][] deltas;
+  }
+
+  /** One task's share of a row block's inactive-position gradients: rows [r0, r1) of the block. */
+  static final class Piece implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    int r0;
+    int r1;
+    float[] gradient;
+    boolean bad;
+    long computeNanos;
   }
 
   /** One partition's end of a local-SGD round: its values and optimizer state after K local steps. */

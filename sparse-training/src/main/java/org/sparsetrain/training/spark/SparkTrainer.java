@@ -54,10 +54,13 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
  * summation order.
  *
  * <p><b>Dense gradients for growth</b> (RigL): when the method updates at t and asks for
- * {@link GrowthInput#DENSE_GRADIENT}, there is one Spark job per row block of at most
- * {@link SparkTrainerOptions#denseBlockFloats()} dense floats; tasks recompute the step's
- * forward/backward with the step's (pre-update) values and return only the inactive positions'
- * exact sums. Up to three of these jobs run alongside the step's own job.
+ * {@link GrowthInput#DENSE_GRADIENT}, the step's tasks also return their rows' layer inputs and
+ * output gradients, which the driver places in batch order and broadcasts
+ * ({@link BatchActivations}: O(B·(in + out)) floats per layer); then one Spark job per row block of
+ * at most {@link SparkTrainerOptions#denseBlockFloats()} dense floats splits the block's rows over
+ * the cluster's cores, and each task returns only its rows' inactive-position gradients, each a
+ * float sum over the batch in batch order: the LocalTrainer's sum, bit for bit, whatever the
+ * partition count. Up to three block jobs are in flight at once.
  *
  * <p><b>Local SGD</b> ({@link SparkTrainerOptions#localSteps()} = K &gt; 1): K local steps per
  * job, each partition on local batches of its own rows (its share of B, see {@link Tasks.Round}),
@@ -138,6 +141,8 @@ public final class SparkTrainer {
     private final String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
     private final BatchSampler sampler;
     private final JavaRDD<DataBlock> shards;
+    /** One element per core: the tasks of a row block's inactive-position gradient. */
+    private final JavaRDD<Integer> blockTasks;
     private final int parallelism;
     private final int shardCount;
     private TrainingState state;
@@ -155,6 +160,9 @@ public final class SparkTrainer {
           .setName(options.runName() + " training shards (" + shardCount + " virtual shards)")
           .persist(StorageLevel.MEMORY_AND_DISK());
       this.parallelism = Math.max(1, Math.min(partitions, sc.defaultParallelism()));
+      int cores = Math.max(1, sc.defaultParallelism());
+      this.blockTasks = sc.parallelize(java.util.stream.IntStream.range(0, cores).boxed().toList(), cores)
+          .setName(options.runName() + " row-block tasks");
       long spe = sampler.stepsPerEpoch();
       if (initial.totalSteps() != spe * plan.epochs()) {
         LOG.warn("state plans {} steps but {} epochs of {} steps are {}", initial.totalSteps(), plan.epochs(), spe,
@@ -235,19 +243,15 @@ public final class SparkTrainer {
       Broadcast<ModelValues> values = sc.broadcast(mv);
       sent += mv.bytes();
       describe(String.format(Locale.ROOT, "step %d/%d epoch %d (last loss %s)", t, state.totalSteps(), epoch, fmt(lastLoss)));
-      Parts.Gradient sum;
       long[] received = {0};
       long[] computeNanos = {0};
       boolean dense = state.method().updatesAt(t) && state.method().growthInput(t) == GrowthInput.DENSE_GRADIENT;
-      Tasks.Step step = new Tasks.Step(runId, structure, values, sampler, t, options.failOnceAtStep());
-      // with a dense gradient to gather, the step's job goes first and the first block jobs queue behind it
-      PartitionJob.Pending<Parts.Gradient> stepJob = dense && shards.getNumPartitions() <= PartitionJob.MAX_DRIVER_MERGES
-          ? PartitionJob.submit(shards, step, new Parts.Gradient(), Parts.Gradient::merge) : null;
+      boolean[] keep = dense ? inactiveLayers(net) : null;
+      Broadcast<BatchActivations> activations = null;
       InactiveJobs inactive = null;
       try {
-        inactive = dense ? new InactiveJobs(values, t, received, computeNanos) : null;
-        sum = stepJob != null ? stepJob.get()
-            : PartitionJob.run(shards, step, new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
+        Parts.Gradient sum = PartitionJob.run(shards, new Tasks.Step(runId, structure, values, sampler, t,
+            options.failOnceAtStep(), keep), new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
         if (sum.acc == null || sum.count != plan.batchSize()) {
           throw new IllegalStateException("step " + t + " covered " + sum.count + " of " + plan.batchSize()
               + " rows of the global batch: the cached shards do not match the data");
@@ -258,6 +262,13 @@ public final class SparkTrainer {
         }
         received[0] += 8L * sum.acc.length * sum.tasks;
         computeNanos[0] += sum.computeNanos;
+        if (dense) {
+          BatchActivations a = BatchActivations.of(sum.rows, plan.batchSize(), net.sizes(), keep);
+          received[0] += a.bytes();
+          activations = sc.broadcast(a);
+          sent += a.bytes();
+          inactive = new InactiveJobs(activations, t, received, computeNanos);
+        }
         ParameterLayout layout = net.layout();
         float[] grad = FixedPoint.toFloat(sum.acc);
         TrainingState.InactiveGradientSource source = dense ? inactive::visit : null;
@@ -274,37 +285,47 @@ public final class SparkTrainer {
         progress(t, epoch, s, ms, compute);
         return s;
       } finally {
-        if (stepJob != null) {
-          stepJob.cancel();
-        }
         if (inactive != null) {
           inactive.cancelRest();
+        }
+        if (activations != null) {
+          activations.destroy();
         }
         values.destroy();
       }
     }
 
+    /** The layers with inactive positions (sparse and not full), whose dense gradient growth may ask for. */
+    private boolean[] inactiveLayers(Network net) {
+      boolean[] keep = new boolean[net.layerCount()];
+      for (int l = 0; l < keep.length; l++) {
+        Layer layer = net.layer(l);
+        keep[l] = layer.isSparse() && layer.nnz() < (long) layer.inFeatures() * layer.outFeatures();
+      }
+      return keep;
+    }
+
     /**
      * The inactive-position gradients of a mask-update step t, one Spark job per row block of at
-     * most {@code denseBlockFloats} dense floats. With few partitions (results merged on the driver)
-     * the first {@link #INACTIVE_JOBS_AHEAD} block jobs are submitted right behind the step's own job
-     * and each consumed block submits the next, so Spark's fixed cost per job overlaps other jobs'
-     * tasks; the growth decision asks for the blocks layer by layer, in row order. A block asked for
-     * out of that order runs on its own.
+     * most {@code denseBlockFloats} dense floats, each block's rows split over the
+     * {@link #blockTasks} tasks, all computed from the step's broadcast batch. The first
+     * {@link #INACTIVE_JOBS_AHEAD} jobs are submitted at once and each consumed block submits the
+     * next, so Spark's fixed cost per job overlaps other jobs' tasks (and the driver's own work on
+     * the drop); the growth decision asks for the blocks layer by layer, in row order. A block
+     * asked for out of that order runs on its own.
      */
     private final class InactiveJobs {
-      private final Broadcast<ModelValues> values;
+      private final Broadcast<BatchActivations> activations;
       private final long t;
       private final long[] received;
       private final long[] computeNanos;
       /** Every row block with inactive positions, in order. */
       private final List<Block> blocks = new ArrayList<>();
-      private final Map<Block, PartitionJob.Pending<Parts.Gradient>> pending = new HashMap<>();
-      private final boolean ahead = shards.getNumPartitions() <= PartitionJob.MAX_DRIVER_MERGES;
+      private final Map<Block, PartitionJob.Pending<List<Parts.Piece>>> pending = new HashMap<>();
       private int next;
 
-      InactiveJobs(Broadcast<ModelValues> values, long t, long[] received, long[] computeNanos) {
-        this.values = values;
+      InactiveJobs(Broadcast<BatchActivations> activations, long t, long[] received, long[] computeNanos) {
+        this.activations = activations;
         this.t = t;
         this.received = received;
         this.computeNanos = computeNanos;
@@ -325,20 +346,21 @@ public final class SparkTrainer {
             }
           }
         }
-        while (ahead && next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
+        while (next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
           submitNext();
         }
       }
 
-      private Tasks.Inactive task(Block b) {
+      private PartitionJob.Pending<List<Parts.Piece>> submit(Block b) {
         describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d rows %d..%d (%d inactive)", t, b.layer,
             b.r0, b.r1 - 1, b.count));
-        return new Tasks.Inactive(runId, structure, values, sampler, t, b.layer, b.r0, b.r1, b.count);
+        return PartitionJob.submitCollect(blockTasks, new Tasks.Inactive(structure, activations, b.layer, b.r0, b.r1,
+            blockTasks.getNumPartitions()));
       }
 
       private void submitNext() {
         Block b = blocks.get(next++);
-        pending.put(b, PartitionJob.submit(shards, task(b), new Parts.Gradient(), Parts.Gradient::merge));
+        pending.put(b, submit(b));
       }
 
       /** Streams layer l's inactive-position gradient of step t in row blocks. */
@@ -356,18 +378,28 @@ public final class SparkTrainer {
             continue;
           }
           Block b = new Block(l, r0, r1, n);
-          PartitionJob.Pending<Parts.Gradient> job = pending.remove(b);
-          Parts.Gradient g = job != null ? job.get()
-              : PartitionJob.run(shards, task(b), new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
-          while (ahead && next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
+          PartitionJob.Pending<List<Parts.Piece>> job = pending.remove(b);
+          List<Parts.Piece> pieces = (job != null ? job : submit(b)).get();
+          while (next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
             submitNext();
           }
-          if (g.bad) {
-            throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " is not finite or too large");
+          float[] g = new float[n];
+          int at = 0;
+          for (Parts.Piece p : pieces) {
+            if (p.bad) {
+              throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " rows " + p.r0 + ".."
+                  + (p.r1 - 1) + " is not finite (training diverged; lower optimizer.lr)");
+            }
+            System.arraycopy(p.gradient, 0, g, at, p.gradient.length);
+            at += p.gradient.length;
+            computeNanos[0] += p.computeNanos;
           }
-          received[0] += 8L * n * g.tasks;
-          computeNanos[0] += g.computeNanos;
-          v.visit(pos, FixedPoint.toFloat(g.acc), n);
+          if (at != n) {
+            throw new IllegalStateException("step " + t + ": the tasks of layer " + l + " rows " + r0 + ".." + (r1 - 1)
+                + " returned " + at + " of " + n + " inactive positions");
+          }
+          received[0] += 4L * n;
+          v.visit(pos, g, n);
         }
       }
 

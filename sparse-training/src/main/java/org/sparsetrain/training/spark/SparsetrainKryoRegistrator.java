@@ -27,6 +27,11 @@ public class SparsetrainKryoRegistrator implements KryoRegistrator {
     kryo.register(Parts.Round[].class);
     kryo.register(Parts.Eval.class);
     kryo.register(Parts.Eval[].class);
+    kryo.register(Parts.Rows.class);
+    kryo.register(Parts.Rows[].class);
+    kryo.register(Parts.Piece.class);
+    kryo.register(Parts.Piece[].class);
+    kryo.register(BatchActivations.class);
     kryo.register(Parts.BlockSummary.class);
     kryo.register(Parts.BlockSummary[].class);
     kryo.register(Activation.class);

@@ -70,14 +70,21 @@ final class Tasks {
     }
   }
 
-  /** One synchronous step: the exact sum of this partition's micro-batch gradients. */
+  /**
+   * One synchronous step: the exact sum of this partition's micro-batch gradients; with
+   * {@code keep}, also the micro-batches' inputs and output gradients of the layers it marks
+   * (what the mask update's dense gradient is computed from, see {@link BatchActivations}).
+   */
   static final class Step extends Base implements FlatMapFunction<Iterator<DataBlock>, Parts.Gradient> {
     private static final long serialVersionUID = 1L;
     private final long failOnceAtStep;
+    private final boolean[] keep;
 
-    Step(String runId, Broadcast<ModelStructure> s, Broadcast<ModelValues> v, BatchSampler sampler, long step, long failOnceAtStep) {
+    Step(String runId, Broadcast<ModelStructure> s, Broadcast<ModelValues> v, BatchSampler sampler, long step,
+         long failOnceAtStep, boolean[] keep) {
       super(runId, s, v, sampler, step);
       this.failOnceAtStep = failOnceAtStep;
+      this.keep = keep;
     }
 
     @Override
@@ -86,6 +93,7 @@ final class Tasks {
       ExecutorCache.Replica r = borrow();
       try {
         Parts.Gradient g = new Parts.Gradient(r.layout.size());
+        List<Parts.Rows> rows = new ArrayList<>();
         while (it.hasNext()) {
           BatchStats st = microBatch(r, it.next());
           if (st == null) {
@@ -95,6 +103,12 @@ final class Tasks {
           g.lossSum += st.lossSum();
           g.correct += st.correct();
           g.count += st.count();
+          if (keep != null) {
+            rows.add(rows(r, (int) st.count()));
+          }
+        }
+        if (keep != null) {
+          g.rows = rows.toArray(new Parts.Rows[0]);
         }
         maybeFail(failOnceAtStep, step, step);
         g.computeNanos = System.nanoTime() - start;
@@ -103,56 +117,71 @@ final class Tasks {
         giveBack(r);
       }
     }
+
+    private Parts.Rows rows(ExecutorCache.Replica r, int n) {
+      Parts.Rows out = new Parts.Rows();
+      out.positions = Arrays.copyOf(r.positions, n);
+      out.inputs = new float[keep.length][];
+      out.deltas = new float[keep.length][];
+      int stride = r.ws.batch();
+      for (int l = 0; l < keep.length; l++) {
+        if (keep[l]) {
+          Layer layer = r.net.layer(l);
+          out.inputs[l] = BatchActivations.lanes(r.ws.input(l), layer.inFeatures(), stride, n);
+          out.deltas[l] = BatchActivations.lanes(r.ws.delta(l), layer.outFeatures(), stride, n);
+        }
+      }
+      return out;
+    }
   }
 
   /**
-   * The gradient of this step's batch at the <em>inactive</em> positions of rows [r0, r1) of one
-   * layer: the forward/backward is recomputed per micro-batch, then the block's inactive positions
-   * alone are computed ({@link InactiveBlock}), so no message holds more than one block.
+   * This task's share of the gradient of a mask-update step's batch at the <em>inactive</em>
+   * positions of rows [r0, r1) of one layer: task p of P takes rows [r0 + (r1-r0)·p/P, r0 +
+   * (r1-r0)·(p+1)/P) and computes them from the broadcast batch ({@link BatchActivations}) with
+   * {@link InactiveBlock}, so a block's message is at most its own rows' floats.
    */
-  static final class Inactive extends Base implements FlatMapFunction<Iterator<DataBlock>, Parts.Gradient> {
+  static final class Inactive implements FlatMapFunction<Iterator<Integer>, Parts.Piece> {
     private static final long serialVersionUID = 1L;
+    private final Broadcast<ModelStructure> structure;
+    private final Broadcast<BatchActivations> batch;
     private final int layer;
     private final int r0;
     private final int r1;
-    private final int count;
+    private final int tasks;
 
-    Inactive(String runId, Broadcast<ModelStructure> s, Broadcast<ModelValues> v, BatchSampler sampler, long step,
-             int layer, int r0, int r1, int count) {
-      super(runId, s, v, sampler, step);
+    Inactive(Broadcast<ModelStructure> structure, Broadcast<BatchActivations> batch, int layer, int r0, int r1,
+             int tasks) {
+      this.structure = structure;
+      this.batch = batch;
       this.layer = layer;
       this.r0 = r0;
       this.r1 = r1;
-      this.count = count;
+      this.tasks = tasks;
+    }
+
+    /** First row of task p's share of rows [r0, r1) split over {@code tasks} tasks. */
+    static int split(int r0, int r1, int p, int tasks) {
+      return r0 + (int) ((long) (r1 - r0) * p / tasks);
     }
 
     @Override
-    public Iterator<Parts.Gradient> call(Iterator<DataBlock> it) {
+    public Iterator<Parts.Piece> call(Iterator<Integer> it) {
       long start = System.nanoTime();
-      ExecutorCache.Replica r = borrow();
-      try {
-        ModelStructure s = structure.value();
-        InactiveBlock block = s.rowPtr[layer] == null ? null
-            : InactiveBlock.of(s.rowPtr[layer], s.colIdx[layer], s.sizes[layer], r0, r1);
-        if (block != null && block.count() != count) {
-          throw new IllegalStateException("inactive count " + block.count() + " != " + count + " in layer " + layer);
-        }
-        float[] buf = new float[count];
-        Parts.Gradient g = new Parts.Gradient(count);
-        while (it.hasNext()) {
-          BatchStats st = microBatch(r, it.next());
-          if (st == null || block == null) {
-            continue;
-          }
-          block.gradient(r.ws.input(layer), r.ws.delta(layer), r.ws.batch(), buf);
-          g.bad |= !FixedPoint.add(buf, 0, g.acc, count);
-          g.count += st.count();
-        }
-        g.computeNanos = System.nanoTime() - start;
-        return Collections.singletonList(g).iterator();
-      } finally {
-        giveBack(r);
+      int p = TaskContext.get().partitionId();
+      Parts.Piece piece = new Parts.Piece();
+      piece.r0 = split(r0, r1, p, tasks);
+      piece.r1 = split(r0, r1, p + 1, tasks);
+      ModelStructure s = structure.value();
+      BatchActivations a = batch.value();
+      InactiveBlock block = InactiveBlock.of(s.rowPtr[layer], s.colIdx[layer], s.sizes[layer], piece.r0, piece.r1);
+      piece.gradient = new float[block.count()];
+      block.gradient(a.inputs[layer], a.deltas[layer], a.batch, piece.gradient);
+      for (float v : piece.gradient) {
+        piece.bad |= !Float.isFinite(v);
       }
+      piece.computeNanos = System.nanoTime() - start;
+      return Collections.singletonList(piece).iterator();
     }
   }
 

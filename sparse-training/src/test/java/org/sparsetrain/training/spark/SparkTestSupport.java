@@ -30,12 +30,13 @@ final class SparkTestSupport {
   static final int CLASSES = 3;
   static final ModelSpec SPEC = new ModelSpec(new int[] {FEATURES, 24, 16, CLASSES}, Activation.RELU, Loss.SOFTMAX_CROSS_ENTROPY);
 
-  /** Kryo with registration required, no UI, small everything. */
+  /** Kryo with registration required and unsafe streams (as our own sessions run), no UI, small everything. */
   static SparkConf conf(String master, String app) {
     return new SparkConf().setMaster(master).setAppName(app)
         .set("spark.ui.enabled", "false")
         .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .set("spark.kryo.registrationRequired", "true")
+        .set("spark.kryo.unsafe", "true")
         .set("spark.kryo.registrator", SparsetrainKryoRegistrator.class.getName())
         .set("spark.sql.shuffle.partitions", "2")
         .set("spark.default.parallelism", "2")
