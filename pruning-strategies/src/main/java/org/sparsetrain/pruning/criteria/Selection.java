@@ -29,7 +29,7 @@ public final class Selection {
     if (n > m) {
       throw new IllegalArgumentException("cannot drop " + n + " of " + m + " weights");
     }
-    Arrays.sort(keys, 0, m);
+    Quickselect.smallest(keys, m, n);
     int[] out = new int[n];
     for (int i = 0; i < n; i++) {
       out[i] = (int) keys[i];
