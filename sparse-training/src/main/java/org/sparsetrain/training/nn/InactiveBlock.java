@@ -55,6 +55,28 @@ public final class InactiveBlock {
     return new InactiveBlock(in, r0, r1, rp, cols);
   }
 
+  /**
+   * Writes the positions {@code r·in + c} of the inactive entries of rows [r0, r1) into {@code out}
+   * (ascending; room for at least the block's count) without building the block; returns how many.
+   */
+  public static int positions(int[] rowPtr, int[] colIdx, int in, int r0, int r1, long[] out) {
+    int n = 0;
+    for (int r = r0; r < r1; r++) {
+      long base = (long) r * in;
+      int c = 0;
+      for (int k = rowPtr[r]; k < rowPtr[r + 1]; k++) {
+        for (int stored = colIdx[k]; c < stored; c++) {
+          out[n++] = base + c;
+        }
+        c++;
+      }
+      for (; c < in; c++) {
+        out[n++] = base + c;
+      }
+    }
+    return n;
+  }
+
   /** Number of inactive positions in the block. */
   public int count() {
     return cols.length;

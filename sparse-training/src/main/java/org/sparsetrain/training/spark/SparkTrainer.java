@@ -149,6 +149,9 @@ public final class SparkTrainer {
     private Broadcast<ModelStructure> structure;
     private long structureVersion = -1;
     private double lastLoss = Double.NaN;
+    /** A mask update's row block of inactive positions and their gradient, as the growth decision reads it. */
+    private long[] positionBuffer = new long[0];
+    private float[] gradientBuffer = new float[0];
 
     Run(TrainingState initial, JavaRDD<DataBlock> train, long n) {
       this.state = initial;
@@ -371,32 +374,41 @@ public final class SparkTrainer {
         int blockRows = Math.max(1, options.denseBlockFloats() / in);
         for (int r0 = 0; r0 < out; r0 += blockRows) {
           int r1 = Math.min(out, r0 + blockRows);
-          long[] pos = InactiveBlock.of(layer.rowPtr(), layer.colIdx(), in, r0, r1).positions();
-          int n = pos.length;
+          int n = (r1 - r0) * in - (layer.rowPtr()[r1] - layer.rowPtr()[r0]);
+          if (positionBuffer.length < n) {
+            positionBuffer = new long[n];
+            gradientBuffer = new float[n];
+          }
+          long[] pos = positionBuffer;
+          float[] g = gradientBuffer;
           if (n == 0) {
-            v.visit(pos, new float[0], 0);
+            v.visit(pos, g, 0);
             continue;
           }
           Block b = new Block(l, r0, r1, n);
           PartitionJob.Pending<List<Parts.Piece>> job = pending.remove(b);
+          InactiveBlock.positions(layer.rowPtr(), layer.colIdx(), in, r0, r1, pos);
           List<Parts.Piece> pieces = (job != null ? job : submit(b)).get();
           while (next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
             submitNext();
           }
-          float[] g = new float[n];
           int at = 0;
           for (Parts.Piece p : pieces) {
             if (p.bad) {
               throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " rows " + p.r0 + ".."
                   + (p.r1 - 1) + " is not finite (training diverged; lower optimizer.lr)");
             }
-            System.arraycopy(p.gradient, 0, g, at, p.gradient.length);
             at += p.gradient.length;
             computeNanos[0] += p.computeNanos;
           }
           if (at != n) {
             throw new IllegalStateException("step " + t + ": the tasks of layer " + l + " rows " + r0 + ".." + (r1 - 1)
                 + " returned " + at + " of " + n + " inactive positions");
+          }
+          at = 0;
+          for (Parts.Piece p : pieces) {
+            System.arraycopy(p.gradient, 0, g, at, p.gradient.length);
+            at += p.gradient.length;
           }
           received[0] += 4L * n;
           v.visit(pos, g, n);

@@ -42,7 +42,10 @@ public interface MaskUpdateContext {
   /** Receives one row block of inactive-position gradients. */
   @FunctionalInterface
   interface InactiveGradientVisitor {
-    /** {@code positions[i] = row * in + col} ascending, {@code gradient[i]} its value, for i &lt; count. */
+    /**
+     * {@code positions[i] = row * in + col} ascending, {@code gradient[i]} its value, for i &lt; count.
+     * The arrays are the trainer's buffers, valid during the call only: copy what you keep.
+     */
     void visit(long[] positions, float[] gradient, int count);
   }
 }

@@ -41,6 +41,11 @@ class InactiveBlockTest {
     }
     assertEquals(n, block.count());
     assertArrayEquals(java.util.Arrays.copyOf(pos, n), block.positions());
+    long[] direct = new long[n + 2];
+    java.util.Arrays.fill(direct, -5);
+    assertEquals(n, InactiveBlock.positions(sp.rowPtr(), sp.colIdx(), in, r0, r1, direct), "without building the block");
+    assertArrayEquals(java.util.Arrays.copyOf(pos, n), java.util.Arrays.copyOf(direct, n));
+    assertEquals(-5, direct[n], "nothing written past the count");
 
     float[] g = new float[n + 3];
     java.util.Arrays.fill(g, 7f);
