@@ -1,61 +1,39 @@
 package org.sparsetrain.training.spark;
 
 /**
- * A mask-update step's global batch as gradient-based growth needs it: for each layer whose dense
- * gradient is asked for, the layer's input x (in × B) and output gradient δ (out × B) of every row
- * of the batch, feature-major, in batch order (null for the other layers). Assembled on the driver
- * from the step's micro-batches and broadcast to the row-block tasks, so the dense gradient at a
- * position, {@code Σ_b δ[r, b]·x[c, b]}, is one float sum over b = 0 … B-1: the sum the
- * {@link org.sparsetrain.training.LocalTrainer} forms, whatever the partition count, and O(B·(in +
- * out)) floats on the wire instead of O(in·out) per task.
+ * A mask-update step's global batch as gradient-based growth needs it: the step's micro-batches
+ * (one per virtual shard with rows in the batch), each with its rows' batch positions and, for each
+ * layer whose dense gradient is asked for, the layer's input (in × n) and output gradient (out × n).
+ * Collected from the step's tasks and broadcast to the row-block tasks, which form each
+ * micro-batch's dense gradient at the block's inactive positions and add them in fixed point: the
+ * same exact sums, bit for bit, as when every partition computed its own micro-batches (so the
+ * driver and sharded modes still agree), with O(B·(in + out)) floats on the wire instead of
+ * O(in·out) per partition.
  */
 final class BatchActivations implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
-  int batch;
-  float[][] inputs;
-  float[][] deltas;
+  Parts.Rows[] rows;
 
   private BatchActivations() {}
 
-  /**
-   * Places every row of {@code rows} at its batch position; the rows must cover positions
-   * [0, batch) exactly once, with the layers {@code wanted} (sizes: in of layer l = sizes[l], out =
-   * sizes[l + 1]).
-   */
-  static BatchActivations of(Parts.Rows[] rows, int batch, int[] sizes, boolean[] wanted) {
-    BatchActivations a = new BatchActivations();
-    a.batch = batch;
-    int layers = wanted.length;
-    a.inputs = new float[layers][];
-    a.deltas = new float[layers][];
-    for (int l = 0; l < layers; l++) {
-      if (wanted[l]) {
-        a.inputs[l] = new float[sizes[l] * batch];
-        a.deltas[l] = new float[sizes[l + 1] * batch];
-      }
-    }
+  /** The micro-batches of a step; they must cover batch positions [0, batch) exactly once. */
+  static BatchActivations of(Parts.Rows[] rows, int batch) {
     boolean[] seen = new boolean[batch];
     int covered = 0;
     for (Parts.Rows r : rows == null ? new Parts.Rows[0] : rows) {
-      int n = r.positions.length;
-      for (int j = 0; j < n; j++) {
-        int b = r.positions[j];
+      for (int b : r.positions) {
         if (b < 0 || b >= batch || seen[b]) {
           throw new IllegalStateException("batch position " + b + " is outside [0, " + batch + ") or came twice");
         }
         seen[b] = true;
         covered++;
       }
-      for (int l = 0; l < layers; l++) {
-        if (wanted[l]) {
-          scatter(r.inputs[l], sizes[l], n, r.positions, a.inputs[l], batch);
-          scatter(r.deltas[l], sizes[l + 1], n, r.positions, a.deltas[l], batch);
-        }
-      }
     }
     if (covered != batch) {
       throw new IllegalStateException("the micro-batches covered " + covered + " of " + batch + " rows of the batch");
     }
+    BatchActivations a = new BatchActivations();
+    a.rows = rows;
     return a;
   }
 
@@ -68,21 +46,14 @@ final class BatchActivations implements java.io.Serializable {
     return out;
   }
 
-  private static void scatter(float[] src, int features, int n, int[] positions, float[] dst, int batch) {
-    for (int f = 0; f < features; f++) {
-      int s = f * n;
-      int d = f * batch;
-      for (int j = 0; j < n; j++) {
-        dst[d + positions[j]] = src[s + j];
-      }
-    }
-  }
-
   long bytes() {
     long b = 16;
-    for (int l = 0; l < inputs.length; l++) {
-      if (inputs[l] != null) {
-        b += 4L * (inputs[l].length + deltas[l].length);
+    for (Parts.Rows r : rows) {
+      b += 4L * r.positions.length;
+      for (int l = 0; l < r.inputs.length; l++) {
+        if (r.inputs[l] != null) {
+          b += 4L * (r.inputs[l].length + r.deltas[l].length);
+        }
       }
     }
     return b;

@@ -54,13 +54,13 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
  * summation order.
  *
  * <p><b>Dense gradients for growth</b> (RigL): when the method updates at t and asks for
- * {@link GrowthInput#DENSE_GRADIENT}, the step's tasks also return their rows' layer inputs and
- * output gradients, which the driver places in batch order and broadcasts
- * ({@link BatchActivations}: O(B·(in + out)) floats per layer); then one Spark job per row block of
- * at most {@link SparkTrainerOptions#denseBlockFloats()} dense floats splits the block's rows over
- * the cluster's cores, and each task returns only its rows' inactive-position gradients, each a
- * float sum over the batch in batch order: the LocalTrainer's sum, bit for bit, whatever the
- * partition count. Up to three block jobs are in flight at once.
+ * {@link GrowthInput#DENSE_GRADIENT}, the step's tasks also return their micro-batches' layer
+ * inputs and output gradients, which the driver broadcasts ({@link BatchActivations}: O(B·(in +
+ * out)) floats per layer); then one Spark job per row block of at most
+ * {@link SparkTrainerOptions#denseBlockFloats()} dense floats splits the block's rows over the
+ * cluster's cores, and each task returns only its rows' inactive-position gradients, the exact
+ * fixed-point sums of the micro-batches' (so they do not depend on the partition count either).
+ * Up to three block jobs are in flight at once.
  *
  * <p><b>Local SGD</b> ({@link SparkTrainerOptions#localSteps()} = K &gt; 1): K local steps per
  * job, each partition on local batches of its own rows (its share of B, see {@link Tasks.Round}),
@@ -266,7 +266,7 @@ public final class SparkTrainer {
         received[0] += 8L * sum.acc.length * sum.tasks;
         computeNanos[0] += sum.computeNanos;
         if (dense) {
-          BatchActivations a = BatchActivations.of(sum.rows, plan.batchSize(), net.sizes(), keep);
+          BatchActivations a = BatchActivations.of(sum.rows, plan.batchSize());
           received[0] += a.bytes();
           activations = sc.broadcast(a);
           sent += a.bytes();

@@ -138,8 +138,9 @@ final class Tasks {
   /**
    * This task's share of the gradient of a mask-update step's batch at the <em>inactive</em>
    * positions of rows [r0, r1) of one layer: task p of P takes rows [r0 + (r1-r0)·p/P, r0 +
-   * (r1-r0)·(p+1)/P) and computes them from the broadcast batch ({@link BatchActivations}) with
-   * {@link InactiveBlock}, so a block's message is at most its own rows' floats.
+   * (r1-r0)·(p+1)/P), forms each broadcast micro-batch's gradient there with {@link InactiveBlock}
+   * and adds them in fixed point (the exact sum, whatever the order), so a block's message is at
+   * most its own rows' floats.
    */
   static final class Inactive implements FlatMapFunction<Iterator<Integer>, Parts.Piece> {
     private static final long serialVersionUID = 1L;
@@ -173,13 +174,15 @@ final class Tasks {
       piece.r0 = split(r0, r1, p, tasks);
       piece.r1 = split(r0, r1, p + 1, tasks);
       ModelStructure s = structure.value();
-      BatchActivations a = batch.value();
       InactiveBlock block = InactiveBlock.of(s.rowPtr[layer], s.colIdx[layer], s.sizes[layer], piece.r0, piece.r1);
-      piece.gradient = new float[block.count()];
-      block.gradient(a.inputs[layer], a.deltas[layer], a.batch, piece.gradient);
-      for (float v : piece.gradient) {
-        piece.bad |= !Float.isFinite(v);
+      int count = block.count();
+      float[] buf = new float[count];
+      long[] acc = new long[count];
+      for (Parts.Rows micro : batch.value().rows) {
+        block.gradient(micro.inputs[layer], micro.deltas[layer], micro.positions.length, buf);
+        piece.bad |= !FixedPoint.add(buf, 0, acc, count);
       }
+      piece.gradient = FixedPoint.toFloat(acc);
       piece.computeNanos = System.nanoTime() - start;
       return Collections.singletonList(piece).iterator();
     }
