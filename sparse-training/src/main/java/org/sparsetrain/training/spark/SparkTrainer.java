@@ -396,7 +396,7 @@ public final class SparkTrainer {
           for (Parts.Piece p : pieces) {
             if (p.bad) {
               throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " rows " + p.r0 + ".."
-                  + (p.r1 - 1) + " is not finite (training diverged; lower optimizer.lr)");
+                  + (p.r1 - 1) + " is not finite or exceeds 2^21 in magnitude (training diverged; lower optimizer.lr)");
             }
             at += p.gradient.length;
             computeNanos[0] += p.computeNanos;
