@@ -175,13 +175,19 @@ final class Tasks {
       piece.r1 = split(r0, r1, p + 1, tasks);
       ModelStructure s = structure.value();
       InactiveBlock block = InactiveBlock.of(s.rowPtr[layer], s.colIdx[layer], s.sizes[layer], piece.r0, piece.r1);
-      int count = block.count();
-      float[] buf = new float[count];
-      long[] acc = new long[count];
-      for (Parts.Rows micro : batch.value().rows) {
-        block.gradient(micro.inputs[layer], micro.deltas[layer], micro.positions.length, buf);
-        piece.bad |= !FixedPoint.add(buf, 0, acc, count);
+      Parts.Rows[] micro = batch.value().rows;
+      float[][] x = new float[micro.length][];
+      float[][] delta = new float[micro.length][];
+      int[] lanes = new int[micro.length];
+      for (int m = 0; m < micro.length; m++) {
+        x[m] = micro[m].inputs[layer];
+        delta[m] = micro[m].deltas[layer];
+        lanes[m] = micro[m].positions.length;
       }
+      long[] acc = new long[block.count()];
+      boolean[] bad = {false};
+      block.gradients(x, delta, lanes, (g, at, n) -> bad[0] |= !FixedPoint.add(g, 0, acc, at, n));
+      piece.bad = bad[0];
       piece.gradient = FixedPoint.toFloat(acc);
       piece.computeNanos = System.nanoTime() - start;
       return Collections.singletonList(piece).iterator();

@@ -63,6 +63,43 @@ class InactiveBlockTest {
     assertEquals(7f, g[n], "nothing written past count()");
   }
 
+  @ParameterizedTest(name = "{0}x{1} density {2} rows {3}..{4}")
+  @CsvSource({"50,40,0.1,0,40", "1000,37,0.1,5,37", "33,70,0.3,60,70", "200,12,0.05,0,12", "17,9,0.9,2,3",
+      "50,40,1.0,3,9"})
+  void microBatchGradientsAreEachBitForBitTheSingleOne(int in, int out, double density, int r0, int r1) {
+    long seed = in * 17L + out;
+    SparseLinear sp = Init.sparse(in, out, Init.nnzFor(density, in, out), seed, 0);
+    int[] batches = {1, 33, 16, 7};
+    float[][] x = new float[batches.length][];
+    float[][] delta = new float[batches.length][];
+    for (int m = 0; m < batches.length; m++) {
+      x[m] = TestNets.gaussian(in * batches[m], seed + 2 * m + 1);
+      delta[m] = TestNets.gaussian(out * batches[m], seed + 2 * m + 2);
+    }
+    InactiveBlock block = InactiveBlock.of(sp.rowPtr(), sp.colIdx(), in, r0, r1);
+    int n = block.count();
+    float[][] got = new float[batches.length][n];
+    int[][] seen = new int[batches.length][n];
+    int[] next = new int[1];
+    block.gradients(x, delta, batches, (g, at, count) -> {
+      int m = next[0]++ % batches.length;
+      for (int i = 0; i < count; i++) {
+        got[m][at + i] = g[i];
+        seen[m][at + i]++;
+      }
+    });
+    InactiveBlock single = InactiveBlock.of(sp.rowPtr(), sp.colIdx(), in, r0, r1);
+    for (int m = 0; m < batches.length; m++) {
+      float[] want = new float[n];
+      single.gradient(x[m], delta[m], batches[m], want);
+      for (int i = 0; i < n; i++) {
+        assertEquals(1, seen[m][i], "micro-batch " + m + " position " + i + " handed over once");
+        assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[m][i]),
+            "micro-batch " + m + " position " + i);
+      }
+    }
+  }
+
   @Test
   void rejectsRowsOutsideTheLayer() {
     SparseLinear sp = Init.sparse(10, 5, 10, 1, 0);

@@ -96,6 +96,39 @@ class FixedPointAndBlocksTest {
   }
 
   @Test
+  void everyExponentConvertsAsTheScalarCastDoes() {
+    SplittableRandom r = new SplittableRandom(5);
+    int n = 4099;
+    float[] g = new float[n];
+    for (int i = 0; i < n; i++) {
+      // any sign, significand and exponent below 148 (|g| < 2^21), subnormals and zeros included
+      g[i] = Float.intBitsToFloat((r.nextInt(2) << 31) | (r.nextInt(148) << 23) | r.nextInt(1 << 23));
+    }
+    float[] edges = {0x1p-40f, -0x1p-40f, 0x1p-41f, 0x1.fffffep-41f, 0x1.000002p-40f, 0x1.fffffep20f, -0x1.fffffep20f,
+        1f, -1f, 0x1.8p-30f, -0f, Float.MIN_NORMAL, -Float.MIN_VALUE};
+    System.arraycopy(edges, 0, g, 100, edges.length);
+    long[] vector = new long[n];
+    long[] scalar = new long[n];
+    for (int i = 0; i < n; i++) {
+      vector[i] = scalar[i] = r.nextLong() >> 4;
+    }
+    assertTrue(FixedPoint.add(g, 0, vector, n));
+    for (int i = 0; i < n; i++) {
+      assertTrue(addOne(scalar, i, g[i]));
+    }
+    assertArrayEquals(scalar, vector);
+    float[] back = FixedPoint.toFloat(vector);
+    for (int i = 0; i < n; i++) {
+      assertEquals(Float.floatToRawIntBits((float) (vector[i] * 0x1p-40)), Float.floatToRawIntBits(back[i]), "toFloat at " + i);
+    }
+    for (float limit : new float[] {0x1p21f, -0x1p21f, Float.NEGATIVE_INFINITY}) {
+      float[] one = new float[17];
+      one[16] = limit;
+      assertFalse(FixedPoint.add(one, 0, new long[17], 17), limit + " is past the limit");
+    }
+  }
+
+  @Test
   void slicingAndJoiningKeepRowsAndIds() {
     DataBlock all = SparkTestSupport.data(9, 100, 37);
     DataBlock joined = Blocks.concat(List.of(Blocks.slice(all, 0, 10), Blocks.slice(all, 10, 0), Blocks.slice(all, 10, 27)));
