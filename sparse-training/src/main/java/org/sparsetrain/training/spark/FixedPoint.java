@@ -1,10 +1,9 @@
 package org.sparsetrain.training.spark;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.sparsetrain.training.nn.Kernels;
 
@@ -16,9 +15,6 @@ import org.sparsetrain.training.nn.Kernels;
  * float's resolution for any value above 2^-17 in magnitude; a single value must stay below 2^21
  * in magnitude (a mean gradient that large means the run has diverged), which is reported, never
  * silently wrapped.
- *
- * <p>With the Vector API (see {@link Kernels#vectorised()}) both conversions run a vector of
- * doubles at a time; the lanes convert exactly as the scalar casts do, so the sums are the same.
  */
 public final class FixedPoint {
   private FixedPoint() {}
@@ -42,7 +38,7 @@ public final class FixedPoint {
     int i = 0;
     boolean ok = true;
     if (VECTOR) {
-      i = n / Vec.LANES * Vec.LANES;
+      i = n / Vec.FLOATS * Vec.FLOATS;
       ok = Vec.add(g, off, acc, accOff, i);
     }
     double max = 0;
@@ -76,12 +72,7 @@ public final class FixedPoint {
 
   public static float[] toFloat(long[] acc) {
     float[] out = new float[acc.length];
-    int i = 0;
-    if (VECTOR) {
-      i = acc.length / Vec.LANES * Vec.LANES;
-      Vec.toFloat(acc, out, i);
-    }
-    for (; i < acc.length; i++) {
+    for (int i = 0; i < acc.length; i++) {
       out[i] = (float) (acc[i] * INV);
     }
     return out;
@@ -89,57 +80,44 @@ public final class FixedPoint {
 
   private static final boolean VECTOR = Kernels.vectorised() && Vec.usable();
 
-  /** The vector loops; referenced only when {@link #VECTOR} is true. */
+  /**
+   * The vector loop of {@link FixedPoint#add}, on the kernels' own float and int species (a second
+   * float shape in the JVM pollutes the Vector API's shared profiles: measured, the kernels then
+   * recompiled without intrinsics, 6x slower) and longs of the same shape.
+   */
   private static final class Vec {
-    static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
-    /** Floats of half the bit size, so one float vector converts to one double vector. */
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 128
-        ? VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2)) : null;
-    static final int LANES = D.length();
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    static final VectorSpecies<Long> L = VectorSpecies.of(long.class, F.vectorShape());
+    static final int FLOATS = F.length();
 
     static boolean usable() {
-      return F != null && F.length() == LANES && L.length() == LANES;
+      return L.length() * 2 == FLOATS;
     }
 
-    /**
-     * The vector part of {@link FixedPoint#add}: elements [0, n), n a multiple of {@link #LANES}.
-     * trunc(g·2^40) from g's bits, in integers: a float (−1)^s·m·2^(e−150) with m its 24-bit
-     * significand gives |g|·2^40 = m·2^(e−110), so the truncation is m shifted left by e − 110 or
-     * right by 110 − e (the fraction bits fall off, a zero or subnormal g ends at 0), negated for
-     * s = 1: the scalar cast's value exactly, for every g below 2^21 in magnitude, i.e. e &lt; 148
-     * (the scalar loop's limit; infinities and NaN have e = 255). Measured against the scalar loop
-     * on 1.8 M values: 2.5 ns per value before; a vector of doubles cast to longs was slower still.
-     */
     static boolean add(float[] g, int off, long[] acc, int accOff, int n) {
       LongVector maxExponent = LongVector.zero(L);
       LongVector overflow = LongVector.zero(L);
-      for (int i = 0; i < n; i += LANES) {
-        LongVector bits = (LongVector) FloatVector.fromArray(F, g, off + i).reinterpretAsInts()
-            .convertShape(VectorOperators.I2L, L, 0);
-        LongVector e = bits.lanewise(VectorOperators.ASHR, 23).and(0xFF);
-        LongVector m = bits.and(0x7FFFFF).or(0x800000);
-        LongVector up = e.sub(110).max(0);
-        LongVector down = e.neg().add(110).max(0).min(63);
-        LongVector mag = m.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.LSHR, down);
-        LongVector sign = bits.lanewise(VectorOperators.ASHR, 63);
-        LongVector b = mag.lanewise(VectorOperators.XOR, sign).sub(sign);
-        maxExponent = maxExponent.max(e);
-        LongVector a = LongVector.fromArray(L, acc, accOff + i);
-        LongVector r = a.add(b);
-        overflow = overflow.or(a.lanewise(VectorOperators.XOR, r).and(b.lanewise(VectorOperators.XOR, r)));
-        r.intoArray(acc, accOff + i);
+      for (int i = 0; i < n; i += FLOATS) {
+        IntVector floatBits = FloatVector.fromArray(F, g, off + i).reinterpretAsInts();
+        for (int part = 0; part < 2; part++) {
+          LongVector bits = (LongVector) floatBits.convertShape(VectorOperators.I2L, L, part);
+          LongVector e = bits.lanewise(VectorOperators.ASHR, 23).and(0xFF);
+          LongVector m = bits.and(0x7FFFFF).or(0x800000);
+          LongVector up = e.sub(110).max(0);
+          LongVector down = e.neg().add(110).max(0).min(63);
+          LongVector mag = m.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.LSHR, down);
+          LongVector sign = bits.lanewise(VectorOperators.ASHR, 63);
+          LongVector b = mag.lanewise(VectorOperators.XOR, sign).sub(sign);
+          maxExponent = maxExponent.max(e);
+          int at = accOff + i + part * L.length();
+          LongVector a = LongVector.fromArray(L, acc, at);
+          LongVector r = a.add(b);
+          overflow = overflow.or(a.lanewise(VectorOperators.XOR, r).and(b.lanewise(VectorOperators.XOR, r)));
+          r.intoArray(acc, at);
+        }
       }
       return maxExponent.reduceLanes(VectorOperators.MAX) < 148 && overflow.reduceLanes(VectorOperators.OR) >= 0;
-    }
-
-    /** The vector part of {@link FixedPoint#toFloat}: elements [0, n), n a multiple of {@link #LANES}. */
-    static void toFloat(long[] acc, float[] out, int n) {
-      DoubleVector inv = DoubleVector.broadcast(D, INV);
-      for (int i = 0; i < n; i += LANES) {
-        DoubleVector v = ((DoubleVector) LongVector.fromArray(L, acc, i).convertShape(VectorOperators.L2D, D, 0)).mul(inv);
-        ((FloatVector) v.convertShape(VectorOperators.D2F, F, 0)).intoArray(out, i);
-      }
     }
   }
 }
