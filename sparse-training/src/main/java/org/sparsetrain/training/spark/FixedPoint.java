@@ -87,7 +87,6 @@ public final class FixedPoint {
    */
   private static final class Vec {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final VectorSpecies<Long> L = VectorSpecies.of(long.class, F.vectorShape());
     static final int FLOATS = F.length();
 
