@@ -308,12 +308,14 @@ public final class Kernels {
   }
 
   /**
-   * {@link #forward} with the batch tiles of 8 and 4 vectors through the plan's column blocks (the
-   * plain kernels when the plan has a single column block: the same results, a little faster).
+   * {@link #forward} with the batch tiles of 8 and 4 vectors through the plan's column blocks (one
+   * block when unblocked), the loop over rows inside the tile kernel: the same results, without a
+   * call per row and tile (measured at 1000x1000, batch 128: forward 6.4 -> 6.1 ns/nnz at density
+   * 0.1, 8.1 -> 7.7 at 0.01, same JVM, interleaved).
    */
   static void forward(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
                       float[] x, int batch, float[] y, Plan plan) {
-    if (plan == null || !blocked(batch) || plan.nfb == 1) {
+    if (plan == null || !blocked(batch)) {
       forward(in, out, rowPtr, colIdx, values, bias, x, batch, y);
       return;
     }
@@ -392,10 +394,10 @@ public final class Kernels {
         float bv = bias[r];
         int b = 0;
         for (; b + 8 * L <= batch; b += 8 * L) {
-          fwd8(ks, ke, colIdx, 0, values, bv, x, batch, b, y, yo + b);
+          fwd8(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
         }
         if (b + 4 * L <= batch) {
-          fwd4(ks, ke, colIdx, 0, values, bv, x, batch, b, y, yo + b);
+          fwd4(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
           b += 4 * L;
         }
         for (; b + 2 * L <= batch; b += 2 * L) {
@@ -414,7 +416,7 @@ public final class Kernels {
       }
     }
 
-    private static void fwd8(int ks, int ke, int[] ci, int c0, float[] v, float bv, float[] x, int batch, int b,
+    private static void fwd8(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
                              float[] y, int yo) {
       FloatVector a0 = FloatVector.broadcast(S, bv);
       FloatVector a1 = a0;
@@ -425,7 +427,7 @@ public final class Kernels {
       FloatVector a6 = a0;
       FloatVector a7 = a0;
       for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
         FloatVector w = FloatVector.broadcast(S, v[k]);
         a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
         a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -446,14 +448,14 @@ public final class Kernels {
       a7.intoArray(y, yo + 7 * L);
     }
 
-    private static void fwd4(int ks, int ke, int[] ci, int c0, float[] v, float bv, float[] x, int batch, int b,
+    private static void fwd4(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
                              float[] y, int yo) {
       FloatVector a0 = FloatVector.broadcast(S, bv);
       FloatVector a1 = a0;
       FloatVector a2 = a0;
       FloatVector a3 = a0;
       for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
         FloatVector w = FloatVector.broadcast(S, v[k]);
         a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
         a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -728,36 +730,12 @@ public final class Kernels {
       if (batch - full >= 4 * L) {
         full += 4 * L;
       }
-      int fb = p.fwdBlock;
-      int nfb = p.nfb;
-      int[] fptr = p.fptr;
       for (int b = 0; b < full; b += 8 * L) {
-        boolean four = b + 8 * L > full;
-        for (int cb = 0; cb < nfb; cb++) {
-          int c0 = cb * fb;
-          int c1 = Math.min(c0 + fb, in);
-          for (int r = 0; r < out; r++) {
-            int ks;
-            int ke;
-            if (fptr == null) {
-              ks = r * in + c0;
-              ke = r * in + c1;
-            } else {
-              int q = r * (nfb + 1) + cb;
-              ks = fptr[q];
-              ke = fptr[q + 1];
-            }
-            if (four) {
-              if (cb == 0) {
-                fwd4(ks, ke, colIdx, c0, values, bias[r], x, batch, b, y, r * batch + b);
-              } else if (ks < ke) {
-                fwd4y(ks, ke, colIdx, c0, values, x, batch, b, y, r * batch + b);
-              }
-            } else if (cb == 0) {
-              fwd8(ks, ke, colIdx, c0, values, bias[r], x, batch, b, y, r * batch + b);
-            } else if (ks < ke) {
-              fwd8y(ks, ke, colIdx, c0, values, x, batch, b, y, r * batch + b);
-            }
+        for (int cb = 0; cb < p.nfb; cb++) {
+          if (b + 8 * L <= full) {
+            fwd8rows(cb, p, colIdx, values, bias, x, batch, b, y);
+          } else {
+            fwd4rows(cb, p, colIdx, values, bias, x, batch, b, y);
           }
         }
       }
@@ -768,10 +746,6 @@ public final class Kernels {
           int yo = r * batch;
           float bv = bias[r];
           int b = full;
-          if (b + 4 * L <= batch) {
-            fwd4(ks, ke, colIdx, 0, values, bv, x, batch, b, y, yo + b);
-            b += 4 * L;
-          }
           for (; b + 2 * L <= batch; b += 2 * L) {
             fwd2(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
           }
@@ -789,58 +763,136 @@ public final class Kernels {
       }
     }
 
-    /** fwd8 continuing from the y row tile already in y (a later column block); c0 = first column (dense). */
-    private static void fwd8y(int ks, int ke, int[] ci, int c0, float[] v, float[] x, int batch, int b,
-                              float[] y, int yo) {
-      FloatVector a0 = FloatVector.fromArray(S, y, yo);
-      FloatVector a1 = FloatVector.fromArray(S, y, yo + L);
-      FloatVector a2 = FloatVector.fromArray(S, y, yo + 2 * L);
-      FloatVector a3 = FloatVector.fromArray(S, y, yo + 3 * L);
-      FloatVector a4 = FloatVector.fromArray(S, y, yo + 4 * L);
-      FloatVector a5 = FloatVector.fromArray(S, y, yo + 5 * L);
-      FloatVector a6 = FloatVector.fromArray(S, y, yo + 6 * L);
-      FloatVector a7 = FloatVector.fromArray(S, y, yo + 7 * L);
-      for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
-        FloatVector w = FloatVector.broadcast(S, v[k]);
-        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
-        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
-        a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
-        a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
-        a4 = FloatVector.fromArray(S, x, xo + 4 * L).fma(w, a4);
-        a5 = FloatVector.fromArray(S, x, xo + 5 * L).fma(w, a5);
-        a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
-        a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
+    /**
+     * Every row's tile of 8 vectors at b through column block cb: from the bias in the first block,
+     * else continuing from the tile in y (rows without non-zeros in the block skipped); the loop over
+     * the rows is in here, so no call (arguments, prologue, range checks) is paid per row and block.
+     */
+    private static void fwd8rows(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int batch, int b,
+                                 float[] y) {
+      int in = p.in;
+      int nfb = p.nfb;
+      int[] fptr = p.fptr;
+      int c0 = cb * p.fwdBlock;
+      int c1 = Math.min(c0 + p.fwdBlock, in);
+      boolean first = cb == 0;
+      for (int r = 0; r < p.out; r++) {
+        int ks;
+        int ke;
+        if (fptr == null) {
+          ks = r * in + c0;
+          ke = r * in + c1;
+        } else {
+          int q = r * (nfb + 1) + cb;
+          ks = fptr[q];
+          ke = fptr[q + 1];
+        }
+        if (!first && ks == ke) {
+          continue;
+        }
+        int yo = r * batch + b;
+        FloatVector a0;
+        FloatVector a1;
+        FloatVector a2;
+        FloatVector a3;
+        FloatVector a4;
+        FloatVector a5;
+        FloatVector a6;
+        FloatVector a7;
+        if (first) {
+          a0 = FloatVector.broadcast(S, bias[r]);
+          a1 = a0;
+          a2 = a0;
+          a3 = a0;
+          a4 = a0;
+          a5 = a0;
+          a6 = a0;
+          a7 = a0;
+        } else {
+          a0 = FloatVector.fromArray(S, y, yo);
+          a1 = FloatVector.fromArray(S, y, yo + L);
+          a2 = FloatVector.fromArray(S, y, yo + 2 * L);
+          a3 = FloatVector.fromArray(S, y, yo + 3 * L);
+          a4 = FloatVector.fromArray(S, y, yo + 4 * L);
+          a5 = FloatVector.fromArray(S, y, yo + 5 * L);
+          a6 = FloatVector.fromArray(S, y, yo + 6 * L);
+          a7 = FloatVector.fromArray(S, y, yo + 7 * L);
+        }
+        for (int k = ks; k < ke; k++) {
+          int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
+          FloatVector w = FloatVector.broadcast(S, v[k]);
+          a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
+          a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+          a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
+          a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+          a4 = FloatVector.fromArray(S, x, xo + 4 * L).fma(w, a4);
+          a5 = FloatVector.fromArray(S, x, xo + 5 * L).fma(w, a5);
+          a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
+          a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
+        }
+        a0.intoArray(y, yo);
+        a1.intoArray(y, yo + L);
+        a2.intoArray(y, yo + 2 * L);
+        a3.intoArray(y, yo + 3 * L);
+        a4.intoArray(y, yo + 4 * L);
+        a5.intoArray(y, yo + 5 * L);
+        a6.intoArray(y, yo + 6 * L);
+        a7.intoArray(y, yo + 7 * L);
       }
-      a0.intoArray(y, yo);
-      a1.intoArray(y, yo + L);
-      a2.intoArray(y, yo + 2 * L);
-      a3.intoArray(y, yo + 3 * L);
-      a4.intoArray(y, yo + 4 * L);
-      a5.intoArray(y, yo + 5 * L);
-      a6.intoArray(y, yo + 6 * L);
-      a7.intoArray(y, yo + 7 * L);
     }
 
-    /** fwd4 continuing from the y row tile already in y (a later column block); c0 = first column (dense). */
-    private static void fwd4y(int ks, int ke, int[] ci, int c0, float[] v, float[] x, int batch, int b,
-                              float[] y, int yo) {
-      FloatVector a0 = FloatVector.fromArray(S, y, yo);
-      FloatVector a1 = FloatVector.fromArray(S, y, yo + L);
-      FloatVector a2 = FloatVector.fromArray(S, y, yo + 2 * L);
-      FloatVector a3 = FloatVector.fromArray(S, y, yo + 3 * L);
-      for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
-        FloatVector w = FloatVector.broadcast(S, v[k]);
-        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
-        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
-        a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
-        a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+    /** {@link #fwd8rows} for the tile of 4 vectors. */
+    private static void fwd4rows(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int batch, int b,
+                                 float[] y) {
+      int in = p.in;
+      int nfb = p.nfb;
+      int[] fptr = p.fptr;
+      int c0 = cb * p.fwdBlock;
+      int c1 = Math.min(c0 + p.fwdBlock, in);
+      boolean first = cb == 0;
+      for (int r = 0; r < p.out; r++) {
+        int ks;
+        int ke;
+        if (fptr == null) {
+          ks = r * in + c0;
+          ke = r * in + c1;
+        } else {
+          int q = r * (nfb + 1) + cb;
+          ks = fptr[q];
+          ke = fptr[q + 1];
+        }
+        if (!first && ks == ke) {
+          continue;
+        }
+        int yo = r * batch + b;
+        FloatVector a0;
+        FloatVector a1;
+        FloatVector a2;
+        FloatVector a3;
+        if (first) {
+          a0 = FloatVector.broadcast(S, bias[r]);
+          a1 = a0;
+          a2 = a0;
+          a3 = a0;
+        } else {
+          a0 = FloatVector.fromArray(S, y, yo);
+          a1 = FloatVector.fromArray(S, y, yo + L);
+          a2 = FloatVector.fromArray(S, y, yo + 2 * L);
+          a3 = FloatVector.fromArray(S, y, yo + 3 * L);
+        }
+        for (int k = ks; k < ke; k++) {
+          int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
+          FloatVector w = FloatVector.broadcast(S, v[k]);
+          a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
+          a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+          a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
+          a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+        }
+        a0.intoArray(y, yo);
+        a1.intoArray(y, yo + L);
+        a2.intoArray(y, yo + 2 * L);
+        a3.intoArray(y, yo + 3 * L);
       }
-      a0.intoArray(y, yo);
-      a1.intoArray(y, yo + L);
-      a2.intoArray(y, yo + 2 * L);
-      a3.intoArray(y, yo + 3 * L);
     }
 
     // ---- blocked fused backward: row blocks of the transposed structure
