@@ -75,15 +75,29 @@ public final class ExecutorCache {
       if (n == 0) {
         return null;
       }
+      b.gather(rows, 0, n, tmp, y, 0);
+      return gathered(n, sampler.batchSize());
+    }
+
+    /** The same micro-batch from rows gathered by another task ({@link ShardRows}), in a batch of {@code batchSize}. */
+    BatchStats microBatch(ShardRows s, int batchSize) {
+      int n = s.positions.length;
+      System.arraycopy(s.positions, 0, positions, 0, n);
+      System.arraycopy(s.features, 0, tmp, 0, s.features.length);
+      System.arraycopy(s.labels, 0, y, 0, n);
+      return gathered(n, batchSize);
+    }
+
+    /** Forward/backward of the n rows gathered in {@link #tmp} (feature-major) and {@link #y}. */
+    private BatchStats gathered(int n, int batchSize) {
       int lanes = lanes(n);
       int f = net.inputs();
-      b.gather(rows, 0, n, tmp, y, 0);
       for (int c = 0; c < f; c++) {
         System.arraycopy(tmp, c * n, x, c * lanes, n);
         java.util.Arrays.fill(x, c * lanes + n, (c + 1) * lanes, 0f);
       }
       java.util.Arrays.fill(grad, 0f);
-      return net.accumulateGradient(x, n, lanes, y, 0, 1f / sampler.batchSize(), grad, layout, ws);
+      return net.accumulateGradient(x, n, lanes, y, 0, 1f / batchSize, grad, layout, ws);
     }
   }
 

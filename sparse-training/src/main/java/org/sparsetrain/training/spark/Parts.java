@@ -78,6 +78,8 @@ final class Parts {
     long[] correct;
     long[] count;
     long computeNanos;
+    /** The partition's rows of the mask-update step after the round, when asked for (else null). */
+    ShardRows[] next;
   }
 
   /** Loss and accuracy over test blocks (tasks and bad stay unused). */

@@ -65,7 +65,10 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
  * <p><b>Local SGD</b> ({@link SparkTrainerOptions#localSteps()} = K &gt; 1): K local steps per
  * job, each partition on local batches of its own rows (its share of B, see {@link Tasks.Round}),
  * then the values and optimizer state are averaged (weighted by rows seen). Rounds stop at epoch
- * ends and before mask-update steps, which run synchronously.
+ * ends and before mask-update steps, which run synchronously. The round before a mask-update step
+ * also brings back that step's rows ({@link ShardRows}), and the driver computes the step itself,
+ * the same micro-batches through the same code (the same bits), instead of a Spark job of its
+ * own, up to {@link SparkTrainerOptions#driverStepMacs()}.
  *
  * <p><b>A good Spark citizen:</b> works in an existing session, never stops the context, restores
  * the caller's job group and description, and unpersists and destroys what it created.
@@ -149,6 +152,9 @@ public final class SparkTrainer {
     private Broadcast<ModelStructure> structure;
     private long structureVersion = -1;
     private double lastLoss = Double.NaN;
+    /** The rows of step {@link #gatheredStep}'s global batch, gathered by the round before it. */
+    private List<ShardRows> gathered = List.of();
+    private long gatheredStep = -1;
     /** A mask update's row block of inactive positions and their gradient, as the growth decision reads it. */
     private long[] positionBuffer = new long[0];
     private float[] gradientBuffer = new float[0];
@@ -243,18 +249,23 @@ public final class SparkTrainer {
       int epoch = sampler.epochOf(t);
       long sent = ensureStructure();
       ModelValues mv = ModelValues.of(net, state.maskVersion());
-      Broadcast<ModelValues> values = sc.broadcast(mv);
-      sent += mv.bytes();
+      boolean onDriver = gatheredStep == t;
+      Broadcast<ModelValues> values = onDriver ? null : sc.broadcast(mv);
+      sent += onDriver ? 0 : mv.bytes();
       describe(String.format(Locale.ROOT, "step %d/%d epoch %d (last loss %s)", t, state.totalSteps(), epoch, fmt(lastLoss)));
       long[] received = {0};
       long[] computeNanos = {0};
+      long driverNanos = 0;
       boolean dense = state.method().updatesAt(t) && state.method().growthInput(t) == GrowthInput.DENSE_GRADIENT;
       boolean[] keep = dense ? inactiveLayers(net) : null;
       Broadcast<BatchActivations> activations = null;
       InactiveJobs inactive = null;
       try {
-        Parts.Gradient sum = PartitionJob.run(shards, new Tasks.Step(runId, structure, values, sampler, t,
-            options.failOnceAtStep(), keep), new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
+        Parts.Gradient sum = onDriver
+            ? Tasks.Step.onDriver(structure.value(), mv, plan.batchSize(), gathered, keep)
+            : PartitionJob.run(shards, new Tasks.Step(runId, structure, values, sampler, t, options.failOnceAtStep(),
+                keep), new Parts.Gradient(), Parts.Gradient::merge, options.treeDepth());
+        gathered = List.of();
         if (sum.acc == null || sum.count != plan.batchSize()) {
           throw new IllegalStateException("step " + t + " covered " + sum.count + " of " + plan.batchSize()
               + " rows of the global batch: the cached shards do not match the data");
@@ -263,11 +274,15 @@ public final class SparkTrainer {
           throw new IllegalStateException("step " + t + ": the gradient is not finite or exceeds 2^21 in magnitude"
               + " (training diverged; lower optimizer.lr)");
         }
-        received[0] += 8L * sum.acc.length * sum.tasks;
-        computeNanos[0] += sum.computeNanos;
+        if (onDriver) {
+          driverNanos = sum.computeNanos;
+        } else {
+          received[0] += 8L * sum.acc.length * sum.tasks;
+          computeNanos[0] += sum.computeNanos;
+        }
         if (dense) {
           BatchActivations a = BatchActivations.of(sum.rows, plan.batchSize());
-          received[0] += a.bytes();
+          received[0] += onDriver ? 0 : a.bytes();
           activations = sc.broadcast(a);
           sent += a.bytes();
           inactive = new InactiveJobs(activations, t, received, computeNanos);
@@ -279,7 +294,7 @@ public final class SparkTrainer {
         double ms = (System.nanoTime() - t0) / 1e6;
         BatchStats s = new BatchStats(sum.lossSum, sum.correct, sum.count);
         lastLoss = s.meanLoss();
-        double compute = computeNanos[0] / 1e6 / parallelism;
+        double compute = computeNanos[0] / 1e6 / parallelism + driverNanos / 1e6;
         listener.onStep(new StepReport(t, epoch, s.meanLoss(), s.accuracy(), state.learningRate(t), ms, compute, sent,
             received[0]));
         if (churn != null) {
@@ -294,7 +309,9 @@ public final class SparkTrainer {
         if (activations != null) {
           activations.destroy();
         }
-        values.destroy();
+        if (values != null) {
+          values.destroy();
+        }
       }
     }
 
@@ -436,13 +453,15 @@ public final class SparkTrainer {
       sent += mv.bytes();
       describe(String.format(Locale.ROOT, "local steps %d..%d/%d epoch %d (last loss %s)", from, to, state.totalSteps(),
           sampler.epochOf(from), fmt(lastLoss)));
+      long gather = stepOnDriverAfter(to) ? to + 1 : 0;
       List<Parts.Round> parts;
       try {
         parts = PartitionJob.collect(shards, new Tasks.Round(runId, structure, values, sampler, from, to, plan,
-            state.totalSteps(), options.failOnceAtStep()));
+            state.totalSteps(), options.failOnceAtStep(), gather));
       } finally {
         values.destroy();
       }
+      List<ShardRows> next = new ArrayList<>();
       ParameterLayout layout = net.layout();
       int slots = opt.slots();
       double[] p = new double[layout.size()];
@@ -457,6 +476,10 @@ public final class SparkTrainer {
       for (Parts.Round part : parts) {
         received += 4L * layout.size() * (1 + slots);
         computeNanos += part.computeNanos;
+        for (ShardRows r : part.next == null ? new ShardRows[0] : part.next) {
+          next.add(r);
+          received += r.bytes();
+        }
         for (int i = 0; i < k; i++) {
           loss[i] += part.lossSum[i];
           correct[i] += part.correct[i];
@@ -491,6 +514,8 @@ public final class SparkTrainer {
       state = new TrainingState(net, OptimizerState.restore(opt.optimizer(), ws, bs, opt.step() + k), state.method(),
           plan.learningRate(state.totalSteps()), state.seed(), state.totalSteps(), to, state.maskVersion());
       lastState = state;
+      gathered = next;
+      gatheredStep = gather > 0 ? gather : -1;
       double ms = (System.nanoTime() - t0) / 1e6;
       double compute = computeNanos / 1e6 / parallelism;
       BatchStats total = BatchStats.ZERO;
@@ -504,6 +529,17 @@ public final class SparkTrainer {
       lastLoss = new BatchStats(loss[k - 1], correct[k - 1], count[k - 1]).meanLoss();
       progress(to, sampler.epochOf(to), total, ms, compute);
       return total;
+    }
+
+    /**
+     * Whether the mask-update step after a round ending at {@code to} runs on the driver, from the
+     * rows the round gathers for it: when its forward/backward (about 3·B·parameters
+     * multiply-adds) is at most {@link SparkTrainerOptions#driverStepMacs()}, a few milliseconds
+     * on one core against a Spark job's tens.
+     */
+    private boolean stepOnDriverAfter(long to) {
+      return to < state.totalSteps() && state.method().updatesAt(to + 1)
+          && 3.0 * plan.batchSize() * state.network().layout().size() <= options.driverStepMacs();
     }
 
     private void average(double[] sum, int off, long rows, float[] into) {

@@ -24,11 +24,17 @@ import java.io.Serializable;
  *     (0 = never)
  * @param driverHeapBytes the driver heap the pre-flight {@link DriverMemory#check} compares with (0 =
  *     this JVM's {@code Runtime.maxMemory()}, the default)
+ * @param driverStepMacs with local SGD, the driver computes a mask-update step itself (from the
+ *     batch's rows, which the round before it gathers; same micro-batches, same bits) when its
+ *     forward/backward takes at most this many multiply-adds, about 3·B·parameters (default 2^30,
+ *     under a second on one core; 0 = always a Spark job)
  */
 public record SparkTrainerOptions(String runName, int localSteps, int virtualShards, int treeDepth,
-                                  int denseBlockFloats, int logEvery, long failOnceAtStep, long driverHeapBytes)
+                                  int denseBlockFloats, int logEvery, long failOnceAtStep, long driverHeapBytes,
+                                  long driverStepMacs)
     implements Serializable {
-  public static final SparkTrainerOptions DEFAULTS = new SparkTrainerOptions("sparsetrain", 1, 0, 2, 1 << 20, 50, 0, 0);
+  public static final SparkTrainerOptions DEFAULTS =
+      new SparkTrainerOptions("sparsetrain", 1, 0, 2, 1 << 20, 50, 0, 0, 1L << 30);
 
   public SparkTrainerOptions {
     if (runName == null || runName.isBlank()) {
@@ -55,6 +61,9 @@ public record SparkTrainerOptions(String runName, int localSteps, int virtualSha
     if (driverHeapBytes < 0) {
       throw new IllegalArgumentException("driverHeapBytes must be >= 0 (0 = the JVM's max heap), got " + driverHeapBytes);
     }
+    if (driverStepMacs < 0) {
+      throw new IllegalArgumentException("driverStepMacs must be >= 0 (0 = never on the driver), got " + driverStepMacs);
+    }
   }
 
   /** The driver heap the pre-flight memory check uses: {@link #driverHeapBytes} or this JVM's max heap. */
@@ -68,34 +77,39 @@ public record SparkTrainerOptions(String runName, int localSteps, int virtualSha
   }
 
   public SparkTrainerOptions withRunName(String v) {
-    return new SparkTrainerOptions(v, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes);
+    return new SparkTrainerOptions(v, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
   }
 
   public SparkTrainerOptions withLocalSteps(int v) {
-    return new SparkTrainerOptions(runName, v, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes);
+    return new SparkTrainerOptions(runName, v, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
   }
 
   public SparkTrainerOptions withVirtualShards(int v) {
-    return new SparkTrainerOptions(runName, localSteps, v, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes);
+    return new SparkTrainerOptions(runName, localSteps, v, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
   }
 
   public SparkTrainerOptions withTreeDepth(int v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, v, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, v, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
   }
 
   public SparkTrainerOptions withDenseBlockFloats(int v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, v, logEvery, failOnceAtStep, driverHeapBytes);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, v, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
   }
 
   public SparkTrainerOptions withLogEvery(int v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, v, failOnceAtStep, driverHeapBytes);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, v, failOnceAtStep, driverHeapBytes, driverStepMacs);
   }
 
   public SparkTrainerOptions withFailOnceAtStep(long v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, v, driverHeapBytes);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, v, driverHeapBytes, driverStepMacs);
   }
 
   public SparkTrainerOptions withDriverHeapBytes(long v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, v);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, v, driverStepMacs);
+  }
+
+  public SparkTrainerOptions withDriverStepMacs(long v) {
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep,
+        driverHeapBytes, v);
   }
 }

@@ -32,6 +32,8 @@ public class SparsetrainKryoRegistrator implements KryoRegistrator {
     kryo.register(Parts.Piece.class);
     kryo.register(Parts.Piece[].class);
     kryo.register(BatchActivations.class);
+    kryo.register(ShardRows.class);
+    kryo.register(ShardRows[].class);
     kryo.register(Parts.BlockSummary.class);
     kryo.register(Parts.BlockSummary[].class);
     kryo.register(Activation.class);

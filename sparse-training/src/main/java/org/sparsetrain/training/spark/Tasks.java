@@ -92,33 +92,72 @@ final class Tasks {
       long start = System.nanoTime();
       ExecutorCache.Replica r = borrow();
       try {
-        Parts.Gradient g = new Parts.Gradient(r.layout.size());
-        List<Parts.Rows> rows = new ArrayList<>();
+        Sum sum = new Sum(r, keep);
         while (it.hasNext()) {
-          BatchStats st = microBatch(r, it.next());
-          if (st == null) {
-            continue;
-          }
-          g.bad |= !FixedPoint.add(r.grad, 0, g.acc, r.grad.length);
-          g.lossSum += st.lossSum();
-          g.correct += st.correct();
-          g.count += st.count();
-          if (keep != null) {
-            rows.add(rows(r, (int) st.count()));
-          }
-        }
-        if (keep != null) {
-          g.rows = rows.toArray(new Parts.Rows[0]);
+          sum.add(microBatch(r, it.next()));
         }
         maybeFail(failOnceAtStep, step, step);
-        g.computeNanos = System.nanoTime() - start;
-        return Collections.singletonList(g).iterator();
+        return Collections.singletonList(sum.result(start)).iterator();
       } finally {
         giveBack(r);
       }
     }
 
-    private Parts.Rows rows(ExecutorCache.Replica r, int n) {
+    /**
+     * A step's gradient on the driver, from the rows a local-SGD round gathered for it ({@link
+     * ShardRows}): the same micro-batches through the same code as the shards' tasks, so the same
+     * bits.
+     */
+    static Parts.Gradient onDriver(ModelStructure structure, ModelValues values, int batchSize, List<ShardRows> rows,
+                                   boolean[] keep) {
+      long start = System.nanoTime();
+      // not pooled: the next mask version replaces it anyway, and a driver of a cluster keeps no replica
+      ExecutorCache.Replica r = new ExecutorCache.Replica(structure.build(), batchSize);
+      values.loadInto(r.net);
+      Sum sum = new Sum(r, keep);
+      for (ShardRows s : rows) {
+        sum.add(r.microBatch(s, batchSize));
+      }
+      return sum.result(start);
+    }
+
+    /** The exact sum of a step's micro-batch gradients (and, with {@code keep}, their rows), one micro-batch at a time. */
+    private static final class Sum {
+      private final ExecutorCache.Replica r;
+      private final boolean[] keep;
+      private final Parts.Gradient g;
+      private final List<Parts.Rows> rows = new ArrayList<>();
+
+      Sum(ExecutorCache.Replica r, boolean[] keep) {
+        this.r = r;
+        this.keep = keep;
+        this.g = new Parts.Gradient(r.layout.size());
+      }
+
+      /** Adds the micro-batch just computed in r (nothing if st is null: no rows). */
+      void add(BatchStats st) {
+        if (st == null) {
+          return;
+        }
+        g.bad |= !FixedPoint.add(r.grad, 0, g.acc, r.grad.length);
+        g.lossSum += st.lossSum();
+        g.correct += st.correct();
+        g.count += st.count();
+        if (keep != null) {
+          rows.add(rows(r, keep, (int) st.count()));
+        }
+      }
+
+      Parts.Gradient result(long startNanos) {
+        if (keep != null) {
+          g.rows = rows.toArray(new Parts.Rows[0]);
+        }
+        g.computeNanos = System.nanoTime() - startNanos;
+        return g;
+      }
+    }
+
+    private static Parts.Rows rows(ExecutorCache.Replica r, boolean[] keep, int n) {
       Parts.Rows out = new Parts.Rows();
       out.positions = Arrays.copyOf(r.positions, n);
       out.inputs = new float[keep.length][];
@@ -213,14 +252,17 @@ final class Tasks {
     private final TrainingPlan plan;
     private final long totalSteps;
     private final long failOnceAtStep;
+    private final long gather;
 
+    /** With {@code gather} &gt; 0, the round also returns its shards' rows of that step's global batch ({@link ShardRows}). */
     Round(String runId, Broadcast<ModelStructure> s, Broadcast<ModelValues> v, BatchSampler sampler, long from, long to,
-          TrainingPlan plan, long totalSteps, long failOnceAtStep) {
+          TrainingPlan plan, long totalSteps, long failOnceAtStep, long gather) {
       super(runId, s, v, sampler, from);
       this.to = to;
       this.plan = plan;
       this.totalSteps = totalSteps;
       this.failOnceAtStep = failOnceAtStep;
+      this.gather = gather;
     }
 
     /** m = round(B·R/n) rows per local step for a partition of R rows, at most R. */
@@ -239,6 +281,11 @@ final class Tasks {
         blockStart[b + 1] = blockStart[b] + blocks.get(b).rows();
       }
       long partitionRows = blockStart[blocks.size()];
+      Parts.Round out = new Parts.Round();
+      if (gather > 0) {
+        out.next = blocks.stream().map(b -> ShardRows.of(b, sampler, gather)).filter(java.util.Objects::nonNull)
+            .toArray(ShardRows[]::new);
+      }
       int m = localBatch(sampler, partitionRows);
       BatchSampler own = m == 0 ? null
           : new BatchSampler(partitionRows, m, sampler.seed() + blocks.get(0).firstRow());
@@ -248,7 +295,6 @@ final class Tasks {
         int layers = v.weights.length;
         int slots = v.weightSlots[0].length;
         int k = (int) (to - step + 1);
-        Parts.Round out = new Parts.Round();
         out.lossSum = new double[k];
         out.correct = new long[k];
         out.count = new long[k];

@@ -13,7 +13,9 @@ import static org.sparsetrain.training.spark.SparkTestSupport.rdd;
 import static org.sparsetrain.training.spark.SparkTestSupport.split;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -209,6 +211,33 @@ class SparkTrainerTest {
     for (int l = 0; l < a.network().layerCount(); l++) {
       assertEquals(sync.network().layer(l).nnz(), a.network().layer(l).nnz(), "averaging keeps sparsity");
     }
+  }
+
+  @Test
+  void maskUpdateStepsOnTheDriverGiveTheBitsOfTheirJobs() {
+    TrainingPlan plan = plan(new DropGrowMethod(true, 4, 20, 0.5));
+    Map<Long, Long> sentByDriver = new HashMap<>();
+    Map<Long, Long> sentByJobs = new HashMap<>();
+    TrainResult driver = spark(plan, options(6).withLocalSteps(3), sentPerStep(sentByDriver), 50, 90, 60);
+    TrainResult jobs = spark(plan, options(6).withLocalSteps(3).withDriverStepMacs(0), sentPerStep(sentByJobs), 50, 90,
+        60);
+    assertEquals(jobs.fingerprint(), driver.fingerprint(), "the driver computes a mask-update step as its job does");
+    long values = 0;
+    for (int l = 0; l < driver.network().layerCount(); l++) {
+      values += 4L * (driver.network().layer(l).nnz() + driver.network().layer(l).outFeatures());
+    }
+    // 10 steps per epoch: rounds 1-3, 5-7, 9-10 (epoch end), 11 alone (a plain step), 13-15, 17-19
+    for (long t : new long[] {4, 8, 16, 20}) {
+      assertEquals(sentByJobs.get(t) - values - 16, sentByDriver.get(t),
+          "update step " + t + " sends no values (the round before it brought its rows)");
+    }
+    assertEquals(sentByJobs.get(12L), sentByDriver.get(12L), "update step 12 follows a plain step: a job");
+  }
+
+  private static TrainingListener sentPerStep(Map<Long, Long> into) {
+    return new TrainingListener() {
+      @Override public void onStep(StepReport r) { into.put(r.step(), r.bytesSent()); }
+    };
   }
 
   @Test
