@@ -47,8 +47,8 @@ public final class DenseLinear implements Layer {
   }
 
   @Override
-  public void forward(float[] x, int batch, float[] y) {
-    Kernels.forward(in, out, null, null, w, bias, x, batch, y, Kernels.blocked(batch) ? plan() : null);
+  public void forward(float[] x, int xo, int batch, float[] y, int yo) {
+    Kernels.forward(in, out, null, null, w, bias, x, xo, batch, y, yo, Kernels.blocked(batch) ? plan() : null);
   }
 
   /** The kernels' cache-blocking plan for this size (implicit indices: no arrays). */
@@ -62,14 +62,15 @@ public final class DenseLinear implements Layer {
   }
 
   @Override
-  public void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
+  public void backward(float[] x, int xo, float[] delta, int dOff, int batch, float[] gW, int gwOff, float[] gB, int gbOff,
+                       float[] dx, int dxo) {
     if (dx != null && Kernels.fusedBackward(batch)) {
-      Kernels.backward(in, out, w, x, delta, batch, gW, gwOff, gB, gbOff, dx, plan());
+      Kernels.backward(in, out, w, x, xo, delta, dOff, batch, gW, gwOff, gB, gbOff, dx, dxo, plan());
       return;
     }
-    Kernels.weightGradient(in, out, null, null, x, delta, batch, gW, gwOff, gB, gbOff);
+    Kernels.weightGradient(in, out, null, null, x, xo, delta, dOff, batch, gW, gwOff, gB, gbOff);
     if (dx != null) {
-      Kernels.inputGradient(in, out, null, null, null, w, delta, batch, dx);
+      Kernels.inputGradient(in, out, null, null, null, w, delta, dOff, batch, dx, dxo);
     }
   }
 

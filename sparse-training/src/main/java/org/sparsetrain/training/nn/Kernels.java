@@ -95,26 +95,28 @@ public final class Kernels {
   /**
    * {@code y[r, :] = bias[r] + Σ_k values[k]·x[col(k), :]} for rows [0, out). CSR structure, or
    * dense row-major ({@code rowPtr == colIdx == null}, row r holds columns 0..in-1 at r·in).
+   * Every activation array of the layer kernels holds its data from an offset ({@code xo}, {@code yo},
+   * …): {@code x[xo + c·batch + b]}, so that the rows can start on a cache line ({@link Alignment}).
    */
   static void forward(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
-                      float[] x, int batch, float[] y) {
+                      float[] x, int xo, int batch, float[] y, int yo) {
     if (VECTOR) {
-      Vec.forward(in, out, rowPtr, colIdx, values, bias, x, batch, y);
+      Vec.forward(in, out, rowPtr, colIdx, values, bias, x, xo, batch, y, yo);
       return;
     }
     for (int r = 0; r < out; r++) {
       int ks = rowPtr == null ? r * in : rowPtr[r];
       int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
-      int yo = r * batch;
+      int yr = yo + r * batch;
       float bv = bias[r];
       for (int b = 0; b < batch; b++) {
-        y[yo + b] = bv;
+        y[yr + b] = bv;
       }
       for (int k = ks; k < ke; k++) {
         float w = values[k];
-        int xo = (colIdx == null ? k - ks : colIdx[k]) * batch;
+        int xr = xo + (colIdx == null ? k - ks : colIdx[k]) * batch;
         for (int b = 0; b < batch; b++) {
-          y[yo + b] += w * x[xo + b];
+          y[yr + b] += w * x[xr + b];
         }
       }
     }
@@ -123,22 +125,22 @@ public final class Kernels {
   /**
    * {@code gW[gwOff + k] += Σ_b delta[row(k), b]·x[col(k), b]} and {@code gB[gbOff + r] += Σ_b delta[r, b]}.
    */
-  static void weightGradient(int in, int out, int[] rowPtr, int[] colIdx, float[] x, float[] delta, int batch,
-                             float[] gW, int gwOff, float[] gB, int gbOff) {
+  static void weightGradient(int in, int out, int[] rowPtr, int[] colIdx, float[] x, int xo, float[] delta, int dOff,
+                             int batch, float[] gW, int gwOff, float[] gB, int gbOff) {
     if (VECTOR) {
-      Vec.weightGradient(in, out, rowPtr, colIdx, x, delta, batch, gW, gwOff, gB, gbOff);
+      Vec.weightGradient(in, out, rowPtr, colIdx, x, xo, delta, dOff, batch, gW, gwOff, gB, gbOff);
       return;
     }
     for (int r = 0; r < out; r++) {
       int ks = rowPtr == null ? r * in : rowPtr[r];
       int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
-      int d = r * batch;
+      int d = dOff + r * batch;
       gB[gbOff + r] += sum(delta, d, batch);
       for (int k = ks; k < ke; k++) {
-        int xo = (colIdx == null ? k - ks : colIdx[k]) * batch;
+        int xr = xo + (colIdx == null ? k - ks : colIdx[k]) * batch;
         float s = 0f;
         for (int b = 0; b < batch; b++) {
-          s += delta[d + b] * x[xo + b];
+          s += delta[d + b] * x[xr + b];
         }
         gW[gwOff + k] += s;
       }
@@ -151,21 +153,21 @@ public final class Kernels {
    * {@code ks[j]}, rows ascending. Dense: all three null, column c has rows 0..out-1 at r·in + c.
    */
   static void inputGradient(int in, int out, int[] colPtr, int[] rows, int[] ks, float[] values,
-                            float[] delta, int batch, float[] dx) {
+                            float[] delta, int dOff, int batch, float[] dx, int dxo) {
     if (VECTOR) {
-      Vec.inputGradient(in, out, colPtr, rows, ks, values, delta, batch, dx);
+      Vec.inputGradient(in, out, colPtr, rows, ks, values, delta, dOff, batch, dx, dxo);
       return;
     }
     for (int c = 0; c < in; c++) {
       int js = colPtr == null ? 0 : colPtr[c];
       int je = colPtr == null ? out : colPtr[c + 1];
-      int xo = c * batch;
+      int xr = dxo + c * batch;
       for (int j = js; j < je; j++) {
         int r = rows == null ? j : rows[j];
         float w = values[ks == null ? j * in + c : ks[j]];
-        int d = r * batch;
+        int d = dOff + r * batch;
         for (int b = 0; b < batch; b++) {
-          dx[xo + b] += w * delta[d + b];
+          dx[xr + b] += w * delta[d + b];
         }
       }
     }
@@ -314,12 +316,12 @@ public final class Kernels {
    * 0.1, 8.1 -> 7.7 at 0.01, same JVM, interleaved).
    */
   static void forward(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
-                      float[] x, int batch, float[] y, Plan plan) {
+                      float[] x, int xo, int batch, float[] y, int yo, Plan plan) {
     if (plan == null || !blocked(batch)) {
-      forward(in, out, rowPtr, colIdx, values, bias, x, batch, y);
+      forward(in, out, rowPtr, colIdx, values, bias, x, xo, batch, y, yo);
       return;
     }
-    Vec.forwardBlocked(in, out, rowPtr, colIdx, values, bias, x, batch, y, plan);
+    Vec.forwardBlocked(in, out, rowPtr, colIdx, values, bias, x, xo, batch, y, yo, plan);
   }
 
   /**
@@ -331,12 +333,12 @@ public final class Kernels {
    * (row blocks ascending, rows ascending within), and each dot product is reduced by the same tree
    * as in {@link #weightGradient}.
    */
-  static void backward(int in, int out, float[] values, float[] x, float[] delta, int batch, float[] gW, int gwOff,
-                       float[] gB, int gbOff, float[] dx, Plan plan) {
+  static void backward(int in, int out, float[] values, float[] x, int xo, float[] delta, int dOff, int batch,
+                       float[] gW, int gwOff, float[] gB, int gbOff, float[] dx, int dxo, Plan plan) {
     for (int r = 0; r < out; r++) {
-      gB[gbOff + r] += sum(delta, r * batch, batch);
+      gB[gbOff + r] += sum(delta, dOff + r * batch, batch);
     }
-    Vec.backwardBlocked(in, out, values, x, delta, batch, gW, gwOff, dx, plan);
+    Vec.backwardBlocked(in, out, values, x, xo, delta, dOff, batch, gW, gwOff, dx, dxo, plan);
   }
 
   /** The Vector API paths; referenced only when {@link #VECTOR} is true. */
@@ -386,37 +388,37 @@ public final class Kernels {
     // ---- forward: y row tile in registers
 
     static void forward(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
-                        float[] x, int batch, float[] y) {
+                        float[] x, int xo, int batch, float[] y, int yo) {
       for (int r = 0; r < out; r++) {
         int ks = rowPtr == null ? r * in : rowPtr[r];
         int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
-        int yo = r * batch;
+        int yr = yo + r * batch;
         float bv = bias[r];
         int b = 0;
         for (; b + 8 * L <= batch; b += 8 * L) {
-          fwd8(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+          fwd8(ks, ke, colIdx, values, bv, x, batch, xo + b, y, yr + b);
         }
         if (b + 4 * L <= batch) {
-          fwd4(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+          fwd4(ks, ke, colIdx, values, bv, x, batch, xo + b, y, yr + b);
           b += 4 * L;
         }
         for (; b + 2 * L <= batch; b += 2 * L) {
-          fwd2(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+          fwd2(ks, ke, colIdx, values, bv, x, batch, xo + b, y, yr + b);
         }
         for (; b + L <= batch; b += L) {
-          fwd1(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+          fwd1(ks, ke, colIdx, values, bv, x, batch, xo + b, y, yr + b);
         }
         for (; b < batch; b++) {
           float acc = bv;
           for (int k = ks; k < ke; k++) {
-            acc += values[k] * x[(colIdx == null ? k - ks : colIdx[k]) * batch + b];
+            acc += values[k] * x[xo + (colIdx == null ? k - ks : colIdx[k]) * batch + b];
           }
-          y[yo + b] = acc;
+          y[yr + b] = acc;
         }
       }
     }
 
-    private static void fwd8(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
+    private static void fwd8(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
                              float[] y, int yo) {
       FloatVector a0 = FloatVector.broadcast(S, bv);
       FloatVector a1 = a0;
@@ -427,7 +429,7 @@ public final class Kernels {
       FloatVector a6 = a0;
       FloatVector a7 = a0;
       for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + xb;
         FloatVector w = FloatVector.broadcast(S, v[k]);
         a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
         a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -448,14 +450,14 @@ public final class Kernels {
       a7.intoArray(y, yo + 7 * L);
     }
 
-    private static void fwd4(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
+    private static void fwd4(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
                              float[] y, int yo) {
       FloatVector a0 = FloatVector.broadcast(S, bv);
       FloatVector a1 = a0;
       FloatVector a2 = a0;
       FloatVector a3 = a0;
       for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + xb;
         FloatVector w = FloatVector.broadcast(S, v[k]);
         a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
         a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -468,12 +470,12 @@ public final class Kernels {
       a3.intoArray(y, yo + 3 * L);
     }
 
-    private static void fwd2(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
+    private static void fwd2(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
                              float[] y, int yo) {
       FloatVector a0 = FloatVector.broadcast(S, bv);
       FloatVector a1 = a0;
       for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + xb;
         FloatVector w = FloatVector.broadcast(S, v[k]);
         a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
         a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -482,11 +484,11 @@ public final class Kernels {
       a1.intoArray(y, yo + L);
     }
 
-    private static void fwd1(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int b,
+    private static void fwd1(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
                              float[] y, int yo) {
       FloatVector a0 = FloatVector.broadcast(S, bv);
       for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + xb;
         a0 = FloatVector.fromArray(S, x, xo).fma(FloatVector.broadcast(S, v[k]), a0);
       }
       a0.intoArray(y, yo);
@@ -494,8 +496,8 @@ public final class Kernels {
 
     // ---- weight gradient: delta row tile in registers, one reduction per non-zero and tile
 
-    static void weightGradient(int in, int out, int[] rowPtr, int[] colIdx, float[] x, float[] delta, int batch,
-                               float[] gW, int gwOff, float[] gB, int gbOff) {
+    static void weightGradient(int in, int out, int[] rowPtr, int[] colIdx, float[] x, int xo, float[] delta, int dOff,
+                               int batch, float[] gW, int gwOff, float[] gB, int gbOff) {
       // the kernels' loops store no float[] (scratch and sums are int[] of raw float bits, added into
       // gW after each loop): C2 then hoists the rearranges' shuffle index checks out of the loops
       int[] scr = new int[16 * L];
@@ -503,32 +505,32 @@ public final class Kernels {
       for (int r = 0; r < out; r++) {
         int ks = rowPtr == null ? r * in : rowPtr[r];
         int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
-        int d = r * batch;
+        int d = dOff + r * batch;
         gB[gbOff + r] += sum(delta, d, batch);
         int b = 0;
         for (; b + 8 * L <= batch; b += 8 * L) {
-          gw8(ks, ke, colIdx, x, batch, b, delta, d + b, scr, sums);
+          gw8(ks, ke, colIdx, x, batch, xo + b, delta, d + b, scr, sums);
           addSums(gW, gwOff + ks, sums, ke - ks);
         }
         if (b + 4 * L <= batch) {
-          gw4(ks, ke, colIdx, x, batch, b, delta, d + b, sums);
+          gw4(ks, ke, colIdx, x, batch, xo + b, delta, d + b, sums);
           addSums(gW, gwOff + ks, sums, ke - ks);
           b += 4 * L;
         }
         for (; b + 2 * L <= batch; b += 2 * L) {
-          gw2(ks, ke, colIdx, x, batch, b, delta, d + b, scr, sums);
+          gw2(ks, ke, colIdx, x, batch, xo + b, delta, d + b, scr, sums);
           addSums(gW, gwOff + ks, sums, ke - ks);
         }
         for (; b + L <= batch; b += L) {
-          gw1(ks, ke, colIdx, x, batch, b, delta, d + b, scr, sums);
+          gw1(ks, ke, colIdx, x, batch, xo + b, delta, d + b, scr, sums);
           addSums(gW, gwOff + ks, sums, ke - ks);
         }
         if (b < batch) {
           for (int k = ks; k < ke; k++) {
-            int xo = (colIdx == null ? k - ks : colIdx[k]) * batch;
+            int xr = xo + (colIdx == null ? k - ks : colIdx[k]) * batch;
             float s = 0f;
             for (int bb = b; bb < batch; bb++) {
-              s += delta[d + bb] * x[xo + bb];
+              s += delta[d + bb] * x[xr + bb];
             }
             gW[gwOff + k] += s;
           }
@@ -618,14 +620,14 @@ public final class Kernels {
      * (gw2's) was slower, 6.2 against 4.8 ns/nnz, as the four loads and FMAs per non-zero already
      * hide the three shuffles of the tree.
      */
-    private static void gw4(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+    private static void gw4(int ks, int ke, int[] ci, float[] x, int batch, int bx, float[] delta, int d,
                             int[] sums) {
       FloatVector d0 = FloatVector.fromArray(S, delta, d);
       FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
       FloatVector d2 = FloatVector.fromArray(S, delta, d + 2 * L);
       FloatVector d3 = FloatVector.fromArray(S, delta, d + 3 * L);
       for (int k = ks; k < ke; k++) {
-        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
         FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
         FloatVector q = FloatVector.fromArray(S, x, xo + L).mul(d1);
         p = FloatVector.fromArray(S, x, xo + 2 * L).fma(d2, p);
@@ -643,7 +645,7 @@ public final class Kernels {
     }
 
     /** Sums of the tile of 8 vectors at b, per non-zero k, to sums[k - ks] (raw float bits). */
-    private static void gw8(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+    private static void gw8(int ks, int ke, int[] ci, float[] x, int batch, int bx, float[] delta, int d,
                             int[] scr, int[] sums) {
       FloatVector d0 = FloatVector.fromArray(S, delta, d);
       FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
@@ -658,8 +660,8 @@ public final class Kernels {
         // everything inline (no helper calls), or C2 would box the vectors passed between methods
         for (; k + 16 <= ke; k += 16) {
           for (int j = 0; j < 16; j += 2) {
-            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + b;
-            int xb = (ci == null ? k + j + 1 - ks : ci[k + j + 1]) * batch + b;
+            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + bx;
+            int xb = (ci == null ? k + j + 1 - ks : ci[k + j + 1]) * batch + bx;
             FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
             FloatVector qa = FloatVector.fromArray(S, x, xa + L).mul(d1);
             FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
@@ -699,7 +701,7 @@ public final class Kernels {
         }
       }
       for (; k < ke; k++) {
-        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
         FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
         FloatVector q = FloatVector.fromArray(S, x, xo + L).mul(d1);
         p = FloatVector.fromArray(S, x, xo + 2 * L).fma(d2, p);
@@ -725,7 +727,7 @@ public final class Kernels {
     // ---- blocked forward: column blocks, y row tile in registers within a block
 
     static void forwardBlocked(int in, int out, int[] rowPtr, int[] colIdx, float[] values, float[] bias,
-                               float[] x, int batch, float[] y, Plan p) {
+                               float[] x, int xo, int batch, float[] y, int yo, Plan p) {
       int full = batch - batch % (8 * L);
       if (batch - full >= 4 * L) {
         full += 4 * L;
@@ -733,9 +735,9 @@ public final class Kernels {
       for (int b = 0; b < full; b += 8 * L) {
         for (int cb = 0; cb < p.nfb; cb++) {
           if (b + 8 * L <= full) {
-            fwd8rows(cb, p, colIdx, values, bias, x, batch, b, y);
+            fwd8rows(cb, p, colIdx, values, bias, x, xo + b, batch, y, yo + b);
           } else {
-            fwd4rows(cb, p, colIdx, values, bias, x, batch, b, y);
+            fwd4rows(cb, p, colIdx, values, bias, x, xo + b, batch, y, yo + b);
           }
         }
       }
@@ -743,21 +745,21 @@ public final class Kernels {
         for (int r = 0; r < out; r++) {
           int ks = rowPtr == null ? r * in : rowPtr[r];
           int ke = rowPtr == null ? ks + in : rowPtr[r + 1];
-          int yo = r * batch;
+          int yr = yo + r * batch;
           float bv = bias[r];
           int b = full;
           for (; b + 2 * L <= batch; b += 2 * L) {
-            fwd2(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+            fwd2(ks, ke, colIdx, values, bv, x, batch, xo + b, y, yr + b);
           }
           for (; b + L <= batch; b += L) {
-            fwd1(ks, ke, colIdx, values, bv, x, batch, b, y, yo + b);
+            fwd1(ks, ke, colIdx, values, bv, x, batch, xo + b, y, yr + b);
           }
           for (; b < batch; b++) {
             float acc = bv;
             for (int k = ks; k < ke; k++) {
-              acc += values[k] * x[(colIdx == null ? k - ks : colIdx[k]) * batch + b];
+              acc += values[k] * x[xo + (colIdx == null ? k - ks : colIdx[k]) * batch + b];
             }
-            y[yo + b] = acc;
+            y[yr + b] = acc;
           }
         }
       }
@@ -768,8 +770,8 @@ public final class Kernels {
      * else continuing from the tile in y (rows without non-zeros in the block skipped); the loop over
      * the rows is in here, so no call (arguments, prologue, range checks) is paid per row and block.
      */
-    private static void fwd8rows(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int batch, int b,
-                                 float[] y) {
+    private static void fwd8rows(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int xb, int batch,
+                                 float[] y, int yb) {
       int in = p.in;
       int nfb = p.nfb;
       int[] fptr = p.fptr;
@@ -790,7 +792,7 @@ public final class Kernels {
         if (!first && ks == ke) {
           continue;
         }
-        int yo = r * batch + b;
+        int yo = yb + r * batch;
         FloatVector a0;
         FloatVector a1;
         FloatVector a2;
@@ -819,7 +821,7 @@ public final class Kernels {
           a7 = FloatVector.fromArray(S, y, yo + 7 * L);
         }
         for (int k = ks; k < ke; k++) {
-          int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
+          int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + xb;
           FloatVector w = FloatVector.broadcast(S, v[k]);
           a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
           a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -842,8 +844,8 @@ public final class Kernels {
     }
 
     /** {@link #fwd8rows} for the tile of 4 vectors. */
-    private static void fwd4rows(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int batch, int b,
-                                 float[] y) {
+    private static void fwd4rows(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int xb, int batch,
+                                 float[] y, int yb) {
       int in = p.in;
       int nfb = p.nfb;
       int[] fptr = p.fptr;
@@ -864,7 +866,7 @@ public final class Kernels {
         if (!first && ks == ke) {
           continue;
         }
-        int yo = r * batch + b;
+        int yo = yb + r * batch;
         FloatVector a0;
         FloatVector a1;
         FloatVector a2;
@@ -881,7 +883,7 @@ public final class Kernels {
           a3 = FloatVector.fromArray(S, y, yo + 3 * L);
         }
         for (int k = ks; k < ke; k++) {
-          int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + b;
+          int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + xb;
           FloatVector w = FloatVector.broadcast(S, v[k]);
           a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
           a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -897,8 +899,8 @@ public final class Kernels {
 
     // ---- blocked fused backward: row blocks of the transposed structure
 
-    static void backwardBlocked(int in, int out, float[] v, float[] x, float[] delta, int batch,
-                                float[] gW, int gwOff, float[] dx, Plan p) {
+    static void backwardBlocked(int in, int out, float[] v, float[] x, int xo, float[] delta, int dOff, int batch,
+                                float[] gW, int gwOff, float[] dx, int dxo, Plan p) {
       int bb = p.bwdBlock;
       int nrb = p.nrb;
       int[] segPtr = p.segPtr;
@@ -920,10 +922,12 @@ public final class Kernels {
               je = segPtr[rb * in + c + 1];
             }
             if (js < je && b + 8 * L <= batch) {
-              csc8(js, je, rows, ks, in, c, v, x, delta, batch, b, gW, gwOff, dx, c * batch + b, sums);
+              csc8(js, je, rows, ks, in, c, v, x, xo + c * batch + b, delta, batch, dOff + b, gW, gwOff, dx,
+                  dxo + c * batch + b, sums);
             } else if (js < je) {
               // the last tile, of 4 vectors
-              csc4(js, je, rows, ks, in, c, v, x, delta, batch, b, gW, gwOff, dx, c * batch + b, sums);
+              csc4(js, je, rows, ks, in, c, v, x, xo + c * batch + b, delta, batch, dOff + b, gW, gwOff, dx,
+                  dxo + c * batch + b, sums);
             }
           }
         }
@@ -938,18 +942,18 @@ public final class Kernels {
      * Groups of 16 entries through the butterfly were slower here too (and boxed the dx accumulators
      * when the group's tail was a call: keep everything inline).
      */
-    private static void csc4(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x,
-                             float[] delta, int batch, int b, float[] gW, int gwOff, float[] dx, int o, int[] sums) {
-      FloatVector x0 = FloatVector.fromArray(S, x, o);
-      FloatVector x1 = FloatVector.fromArray(S, x, o + L);
-      FloatVector x2 = FloatVector.fromArray(S, x, o + 2 * L);
-      FloatVector x3 = FloatVector.fromArray(S, x, o + 3 * L);
+    private static void csc4(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
+                             float[] delta, int batch, int db, float[] gW, int gwOff, float[] dx, int o, int[] sums) {
+      FloatVector x0 = FloatVector.fromArray(S, x, xr);
+      FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
+      FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
+      FloatVector x3 = FloatVector.fromArray(S, x, xr + 3 * L);
       FloatVector a0 = FloatVector.fromArray(S, dx, o);
       FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
       FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
       FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
       for (int j = js; j < je; j++) {
-        int d = (rows == null ? j : rows[j]) * batch + b;
+        int d = (rows == null ? j : rows[j]) * batch + db;
         FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
         FloatVector e0 = FloatVector.fromArray(S, delta, d);
         FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
@@ -978,16 +982,16 @@ public final class Kernels {
       }
     }
 
-    private static void csc8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x,
-                             float[] delta, int batch, int b, float[] gW, int gwOff, float[] dx, int o, int[] sums) {
-      FloatVector x0 = FloatVector.fromArray(S, x, o);
-      FloatVector x1 = FloatVector.fromArray(S, x, o + L);
-      FloatVector x2 = FloatVector.fromArray(S, x, o + 2 * L);
-      FloatVector x3 = FloatVector.fromArray(S, x, o + 3 * L);
-      FloatVector x4 = FloatVector.fromArray(S, x, o + 4 * L);
-      FloatVector x5 = FloatVector.fromArray(S, x, o + 5 * L);
-      FloatVector x6 = FloatVector.fromArray(S, x, o + 6 * L);
-      FloatVector x7 = FloatVector.fromArray(S, x, o + 7 * L);
+    private static void csc8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
+                             float[] delta, int batch, int db, float[] gW, int gwOff, float[] dx, int o, int[] sums) {
+      FloatVector x0 = FloatVector.fromArray(S, x, xr);
+      FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
+      FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
+      FloatVector x3 = FloatVector.fromArray(S, x, xr + 3 * L);
+      FloatVector x4 = FloatVector.fromArray(S, x, xr + 4 * L);
+      FloatVector x5 = FloatVector.fromArray(S, x, xr + 5 * L);
+      FloatVector x6 = FloatVector.fromArray(S, x, xr + 6 * L);
+      FloatVector x7 = FloatVector.fromArray(S, x, xr + 7 * L);
       FloatVector a0 = FloatVector.fromArray(S, dx, o);
       FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
       FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
@@ -997,7 +1001,7 @@ public final class Kernels {
       FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
       FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
       for (int j = js; j < je; j++) {
-        int d = (rows == null ? j : rows[j]) * batch + b;
+        int d = (rows == null ? j : rows[j]) * batch + db;
         int k = ks == null ? j * in + c : ks[j];
         FloatVector w = FloatVector.broadcast(S, v[k]);
         FloatVector e0 = FloatVector.fromArray(S, delta, d);
@@ -1058,7 +1062,7 @@ public final class Kernels {
      * Measured (same JVM, thread CPU time): the weight gradient at batch 32-112 12-25 % faster than
      * with reduceLanes; a scalar in-order sum of the stored products, or gathers, gained less.
      */
-    private static void gw2(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+    private static void gw2(int ks, int ke, int[] ci, float[] x, int batch, int bx, float[] delta, int d,
                             int[] scr, int[] sums) {
       FloatVector d0 = FloatVector.fromArray(S, delta, d);
       FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
@@ -1066,8 +1070,8 @@ public final class Kernels {
       if (BUTTERFLY) {
         for (; k + 16 <= ke; k += 16) {
           for (int j = 0; j < 8; j++) {
-            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + b;
-            int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + b;
+            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + bx;
+            int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + bx;
             FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
             FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
             pa = FloatVector.fromArray(S, x, xa + L).fma(d1, pa);
@@ -1085,7 +1089,7 @@ public final class Kernels {
         }
       }
       for (; k < ke; k++) {
-        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
         FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
         p = FloatVector.fromArray(S, x, xo + L).fma(d1, p);
         sums[k - ks] = Float.floatToRawIntBits(p.reduceLanes(VectorOperators.ADD));
@@ -1148,15 +1152,15 @@ public final class Kernels {
     }
 
     /** {@link #gw2} for a tile of 1 vector. */
-    private static void gw1(int ks, int ke, int[] ci, float[] x, int batch, int b, float[] delta, int d,
+    private static void gw1(int ks, int ke, int[] ci, float[] x, int batch, int bx, float[] delta, int d,
                             int[] scr, int[] sums) {
       FloatVector d0 = FloatVector.fromArray(S, delta, d);
       int k = ks;
       if (BUTTERFLY) {
         for (; k + 16 <= ke; k += 16) {
           for (int j = 0; j < 8; j++) {
-            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + b;
-            int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + b;
+            int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + bx;
+            int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + bx;
             FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
             FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
             // transpose, first stage: lanes 8..15 of non-zero j and lanes 0..7 of non-zero j+8 swap
@@ -1172,7 +1176,7 @@ public final class Kernels {
         }
       }
       for (; k < ke; k++) {
-        int xo = (ci == null ? k - ks : ci[k]) * batch + b;
+        int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
         sums[k - ks] = Float.floatToRawIntBits(FloatVector.fromArray(S, x, xo).mul(d0).reduceLanes(VectorOperators.ADD));
       }
     }
@@ -1180,41 +1184,41 @@ public final class Kernels {
     // ---- input gradient: dx row tile in registers, walking the transposed structure
 
     static void inputGradient(int in, int out, int[] colPtr, int[] rows, int[] ks, float[] values,
-                              float[] delta, int batch, float[] dx) {
+                              float[] delta, int dOff, int batch, float[] dx, int dxo) {
       for (int c = 0; c < in; c++) {
         int js = colPtr == null ? 0 : colPtr[c];
         int je = colPtr == null ? out : colPtr[c + 1];
         if (js == je) {
           continue;
         }
-        int xo = c * batch;
+        int xr = dxo + c * batch;
         int b = 0;
         for (; b + 8 * L <= batch; b += 8 * L) {
-          dx8(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
+          dx8(js, je, rows, ks, in, c, values, delta, batch, dOff + b, dx, xr + b);
         }
         if (b + 4 * L <= batch) {
-          dx4(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
+          dx4(js, je, rows, ks, in, c, values, delta, batch, dOff + b, dx, xr + b);
           b += 4 * L;
         }
         for (; b + 2 * L <= batch; b += 2 * L) {
-          dx2(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
+          dx2(js, je, rows, ks, in, c, values, delta, batch, dOff + b, dx, xr + b);
         }
         for (; b + L <= batch; b += L) {
-          dx1(js, je, rows, ks, in, c, values, delta, batch, b, dx, xo + b);
+          dx1(js, je, rows, ks, in, c, values, delta, batch, dOff + b, dx, xr + b);
         }
         for (; b < batch; b++) {
-          float acc = dx[xo + b];
+          float acc = dx[xr + b];
           for (int j = js; j < je; j++) {
             int r = rows == null ? j : rows[j];
-            acc += values[ks == null ? j * in + c : ks[j]] * delta[r * batch + b];
+            acc += values[ks == null ? j * in + c : ks[j]] * delta[dOff + r * batch + b];
           }
-          dx[xo + b] = acc;
+          dx[xr + b] = acc;
         }
       }
     }
 
     private static void dx8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
-                            int batch, int b, float[] dx, int o) {
+                            int batch, int db, float[] dx, int o) {
       FloatVector a0 = FloatVector.fromArray(S, dx, o);
       FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
       FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
@@ -1224,7 +1228,7 @@ public final class Kernels {
       FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
       FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
       for (int j = js; j < je; j++) {
-        int d = (rows == null ? j : rows[j]) * batch + b;
+        int d = (rows == null ? j : rows[j]) * batch + db;
         FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
         a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
         a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
@@ -1246,13 +1250,13 @@ public final class Kernels {
     }
 
     private static void dx4(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
-                            int batch, int b, float[] dx, int o) {
+                            int batch, int db, float[] dx, int o) {
       FloatVector a0 = FloatVector.fromArray(S, dx, o);
       FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
       FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
       FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
       for (int j = js; j < je; j++) {
-        int d = (rows == null ? j : rows[j]) * batch + b;
+        int d = (rows == null ? j : rows[j]) * batch + db;
         FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
         a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
         a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
@@ -1266,11 +1270,11 @@ public final class Kernels {
     }
 
     private static void dx2(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
-                            int batch, int b, float[] dx, int o) {
+                            int batch, int db, float[] dx, int o) {
       FloatVector a0 = FloatVector.fromArray(S, dx, o);
       FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
       for (int j = js; j < je; j++) {
-        int d = (rows == null ? j : rows[j]) * batch + b;
+        int d = (rows == null ? j : rows[j]) * batch + db;
         FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
         a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
         a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
@@ -1280,10 +1284,10 @@ public final class Kernels {
     }
 
     private static void dx1(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
-                            int batch, int b, float[] dx, int o) {
+                            int batch, int db, float[] dx, int o) {
       FloatVector a0 = FloatVector.fromArray(S, dx, o);
       for (int j = js; j < je; j++) {
-        int d = (rows == null ? j : rows[j]) * batch + b;
+        int d = (rows == null ? j : rows[j]) * batch + db;
         a0 = FloatVector.fromArray(S, delta, d).fma(FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]), a0);
       }
       a0.intoArray(dx, o);

@@ -30,13 +30,28 @@ public interface Layer {
   int[] colIdx();
 
   /** y (out·batch) = W x + b. */
-  void forward(float[] x, int batch, float[] y);
+  default void forward(float[] x, int batch, float[] y) {
+    forward(x, 0, batch, y, 0);
+  }
+
+  /**
+   * y = W x + b on activations held from an offset: {@code x[xo + c·batch + b]}, {@code y[yo + r·batch + b]}.
+   * The kernels stream a row of x per non-zero: rows that start on a cache line are read about a
+   * third faster ({@link Alignment}).
+   */
+  void forward(float[] x, int xo, int batch, float[] y, int yo);
 
   /**
    * Accumulates {@code gW[gwOff + k] += Σ_b delta[row(k), b]·x[col(k), b]} and {@code gB[gbOff + r] += Σ_b delta[r, b]};
    * when {@code dx != null} also accumulates {@code dx += Wᵀ delta}.
    */
-  void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx);
+  default void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
+    backward(x, 0, delta, 0, batch, gW, gwOff, gB, gbOff, dx, 0);
+  }
+
+  /** {@link #backward(float[], float[], int, float[], int, float[], int, float[])} on activations and deltas held from offsets. */
+  void backward(float[] x, int xo, float[] delta, int dOff, int batch, float[] gW, int gwOff, float[] gB, int gbOff,
+                float[] dx, int dxo);
 
   /** A copy with its own arrays. */
   Layer copy();

@@ -13,26 +13,28 @@ import jdk.incubator.vector.VectorSpecies;
 final class Relu {
   private Relu() {}
 
-  static void forward(float[] a, int n) {
+  /** a[o + i] for i &lt; n. */
+  static void forward(float[] a, int o, int n) {
     int i = 0;
     if (Kernels.VECTOR) {
-      i = Vec.forward(a, n);
+      i = Vec.forward(a, o, n);
     }
     for (; i < n; i++) {
-      if (a[i] < 0f) {
-        a[i] = 0f;
+      if (a[o + i] < 0f) {
+        a[o + i] = 0f;
       }
     }
   }
 
-  static void backward(float[] y, float[] delta, int n) {
+  /** delta[dOff + i] from y[yo + i], for i &lt; n. */
+  static void backward(float[] y, int yo, float[] delta, int dOff, int n) {
     int i = 0;
     if (Kernels.VECTOR) {
-      i = Vec.backward(y, delta, n);
+      i = Vec.backward(y, yo, delta, dOff, n);
     }
     for (; i < n; i++) {
-      if (y[i] <= 0f) {
-        delta[i] = 0f;
+      if (y[yo + i] <= 0f) {
+        delta[dOff + i] = 0f;
       }
     }
   }
@@ -41,22 +43,22 @@ final class Relu {
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    static int forward(float[] a, int n) {
+    static int forward(float[] a, int o, int n) {
       FloatVector zero = FloatVector.zero(S);
       int i = 0;
       for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-        FloatVector v = FloatVector.fromArray(S, a, i);
-        v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(a, i);
+        FloatVector v = FloatVector.fromArray(S, a, o + i);
+        v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(a, o + i);
       }
       return i;
     }
 
-    static int backward(float[] y, float[] delta, int n) {
+    static int backward(float[] y, int yo, float[] delta, int dOff, int n) {
       FloatVector zero = FloatVector.zero(S);
       int i = 0;
       for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-        FloatVector d = FloatVector.fromArray(S, delta, i);
-        d.blend(zero, FloatVector.fromArray(S, y, i).compare(VectorOperators.LE, 0f)).intoArray(delta, i);
+        FloatVector d = FloatVector.fromArray(S, delta, dOff + i);
+        d.blend(zero, FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.LE, 0f)).intoArray(delta, dOff + i);
       }
       return i;
     }

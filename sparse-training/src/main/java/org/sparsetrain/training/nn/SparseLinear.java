@@ -99,20 +99,21 @@ public final class SparseLinear implements Layer {
   }
 
   @Override
-  public void forward(float[] x, int batch, float[] y) {
-    Kernels.forward(in, out, rowPtr, colIdx, values, bias, x, batch, y, Kernels.blocked(batch) ? plan() : null);
+  public void forward(float[] x, int xo, int batch, float[] y, int yo) {
+    Kernels.forward(in, out, rowPtr, colIdx, values, bias, x, xo, batch, y, yo, Kernels.blocked(batch) ? plan() : null);
   }
 
   @Override
-  public void backward(float[] x, float[] delta, int batch, float[] gW, int gwOff, float[] gB, int gbOff, float[] dx) {
+  public void backward(float[] x, int xo, float[] delta, int dOff, int batch, float[] gW, int gwOff, float[] gB, int gbOff,
+                       float[] dx, int dxo) {
     if (dx != null && Kernels.fusedBackward(batch)) {
-      Kernels.backward(in, out, values, x, delta, batch, gW, gwOff, gB, gbOff, dx, plan());
+      Kernels.backward(in, out, values, x, xo, delta, dOff, batch, gW, gwOff, gB, gbOff, dx, dxo, plan());
       return;
     }
-    Kernels.weightGradient(in, out, rowPtr, colIdx, x, delta, batch, gW, gwOff, gB, gbOff);
+    Kernels.weightGradient(in, out, rowPtr, colIdx, x, xo, delta, dOff, batch, gW, gwOff, gB, gbOff);
     if (dx != null) {
       Transpose t = transpose();
-      Kernels.inputGradient(in, out, t.colPtr, t.rows, t.ks, values, delta, batch, dx);
+      Kernels.inputGradient(in, out, t.colPtr, t.rows, t.ks, values, delta, dOff, batch, dx, dxo);
     }
   }
 

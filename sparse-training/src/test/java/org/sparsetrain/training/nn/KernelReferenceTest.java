@@ -124,7 +124,7 @@ class KernelReferenceTest {
     float[] bias = TestNets.gaussian(out, seed + 2);
     float[] x = TestNets.gaussian(in * batch, seed + 3);
     float[] want = new float[out * batch];
-    Kernels.forward(in, out, rp, ci, v, bias, x, batch, want);
+    Kernels.forward(in, out, rp, ci, v, bias, x, 0, batch, want, 0);
     Kernels.Plan plan;
     String key = "sparsetrain.kernels.fwdblock";
     System.setProperty(key, Integer.toString(block));
@@ -135,7 +135,7 @@ class KernelReferenceTest {
     }
     float[] y = new float[out * batch];
     java.util.Arrays.fill(y, Float.NaN);
-    Kernels.forward(in, out, rp, ci, v, bias, x, batch, y, plan);
+    Kernels.forward(in, out, rp, ci, v, bias, x, 0, batch, y, 0, plan);
     for (int i = 0; i < y.length; i++) {
       assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(y[i]), "y[" + i + "]");
     }

@@ -32,7 +32,7 @@ class ReluTest {
           expected[i] = 0f;
         }
       }
-      Activation.RELU.forward(a, n);
+      Activation.RELU.forward(a, 0, n);
       for (int i = 0; i < n; i++) {
         assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(a[i]), "forward n=" + n + " i=" + i);
       }
@@ -44,7 +44,7 @@ class ReluTest {
           want[i] = 0f;
         }
       }
-      Activation.RELU.backward(y, delta, n);
+      Activation.RELU.backward(y, 0, delta, 0, n);
       for (int i = 0; i < n; i++) {
         assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(delta[i]), "backward n=" + n + " i=" + i);
       }
@@ -54,7 +54,7 @@ class ReluTest {
   @Test
   void touchesNothingPastN() {
     float[] a = {-1f, -2f, -3f, -4f, -5f, -6f, -7f, -8f, -9f, -10f, -11f, -12f, -13f, -14f, -15f, -16f, -17f, -18f};
-    Activation.RELU.forward(a, 17);
+    Activation.RELU.forward(a, 0, 17);
     assertEquals(0f, a[16]);
     assertEquals(-18f, a[17]);
   }
