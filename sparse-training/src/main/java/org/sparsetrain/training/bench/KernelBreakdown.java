@@ -2,13 +2,15 @@ package org.sparsetrain.training.bench;
 
 import java.util.Arrays;
 import java.util.Locale;
+import org.sparsetrain.training.nn.Alignment;
 import org.sparsetrain.training.nn.Init;
 import org.sparsetrain.training.nn.SparseLinear;
 
 /**
  * Where the time of one sparse layer's forward+backward goes (1000×1000, batch 128 by default):
  * forward alone, clearing dx, the weight+bias gradient alone (backward without dx) and the whole
- * backward (with dx), each as ms per call and ns per non-zero. A diagnostic for kernel work; the
+ * backward (with dx), each as ms per call and ns per non-zero, on x, y, delta and dx held from a
+ * cache line as {@code Network} holds them ({@link Lined}). A diagnostic for kernel work; the
  * comparison against BLAS is {@link LayerBenchmark}.
  *
  * <p>{@code --variants "name:key=value,key=value;name2:..."} times kernel variants (system
@@ -16,9 +18,15 @@ import org.sparsetrain.training.nn.SparseLinear;
  * this JVM, in interleaved rounds; {@code --check true} first verifies that every variant gives the
  * same bits as the unblocked kernels and as the dense layer on a full mask.
  *
+ * <p>{@code --alignment true} times the same layer on the same data held at every 8-byte offset from a
+ * 64-byte boundary (x, y, delta and dx alike, as a Java array's data can start), and on data at a
+ * 16-byte offset copied to the boundary before each pass (x for the forward, delta for the
+ * backward), in interleaved rounds.
+ *
  * <pre>
  * KernelBreakdown [--in 1000] [--out 1000] [--batch 128] [--densities 0.1,0.01] [--reps 11]
  *                 [--warmup-ms 800] [--sample-ms 30] [--seed 1] [--variants SPEC] [--rounds 3] [--check false]
+ *                 [--alignment false]
  * </pre>
  */
 public final class KernelBreakdown {
@@ -36,6 +44,7 @@ public final class KernelBreakdown {
     String variants = null;
     int rounds = 3;
     boolean check = false;
+    boolean alignment = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
       String v = args[i + 1];
       switch (args[i]) {
@@ -50,34 +59,37 @@ public final class KernelBreakdown {
         case "--variants": variants = v; break;
         case "--rounds": rounds = Integer.parseInt(v); break;
         case "--check": check = Boolean.parseBoolean(v); break;
+        case "--alignment": alignment = Boolean.parseBoolean(v); break;
         default: throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     float[] x = Sampling.gaussian(in * batch, seed + 1);
     float[] delta = Sampling.gaussian(out * batch, seed + 2);
-    float[] y = new float[out * batch];
-    float[] dx = new float[in * batch];
     float[] gB = new float[out];
-    final int fb = batch;
     if (check) {
       check(variants, seed);
+    }
+    if (alignment) {
+      alignment(in, out, batch, densities, reps, warmupMs, sampleMs, seed, rounds, x, delta);
+      return;
     }
     if (variants != null) {
       compare(variants, in, out, batch, densities, reps, warmupMs, sampleMs, seed, rounds, x, delta);
       return;
     }
+    Passes p = new Passes(x, delta, in, out, batch);
     for (double d : densities) {
       int nnz = Init.nnzFor(d, in, out);
       SparseLinear sp = Init.sparse(in, out, nnz, seed, 0);
       float[] gW = new float[Math.max(1, nnz)];
-      double fwd = time(() -> sp.forward(x, fb, y), reps, warmupMs, sampleMs);
-      double fill = time(() -> Arrays.fill(dx, 0f), reps, warmupMs, sampleMs);
-      double gw = time(() -> sp.backward(x, delta, fb, gW, 0, gB, 0, null), reps, warmupMs, sampleMs);
-      double bwd = time(() -> sp.backward(x, delta, fb, gW, 0, gB, 0, dx), reps, warmupMs, sampleMs);
+      double fwd = time(() -> p.forward(sp), reps, warmupMs, sampleMs);
+      double fill = time(p::fill, reps, warmupMs, sampleMs);
+      double gw = time(() -> p.weightGradient(sp, gW, gB), reps, warmupMs, sampleMs);
+      double bwd = time(() -> p.backward(sp, gW, gB), reps, warmupMs, sampleMs);
       double all = time(() -> {
-        sp.forward(x, fb, y);
-        Arrays.fill(dx, 0f);
-        sp.backward(x, delta, fb, gW, 0, gB, 0, dx);
+        p.forward(sp);
+        p.fill();
+        p.backward(sp, gW, gB);
       }, reps, warmupMs, sampleMs);
       System.out.printf(Locale.ROOT,
           "density %.3f nnz %d | forward %.3f ms (%.2f ns/nnz) | fill dx %.3f ms | weight grad only %.3f ms (%.2f ns/nnz)"
@@ -116,8 +128,7 @@ public final class KernelBreakdown {
   private static void compare(String variants, int in, int out, int batch, double[] densities, int reps, long warmupMs,
                               long sampleMs, long seed, int rounds, float[] x, float[] delta) {
     String[][] vs = parse(variants);
-    float[] y = new float[out * batch];
-    float[] dx = new float[in * batch];
+    Passes p = new Passes(x, delta, in, out, batch);
     float[] gB = new float[out];
     for (double d : densities) {
       int nnz = Init.nnzFor(d, in, out);
@@ -126,8 +137,8 @@ public final class KernelBreakdown {
       for (int v = 0; v < vs.length; v++) {
         apply(vs[v][1]);
         layers[v] = Init.sparse(in, out, nnz, seed, 0);
-        layers[v].forward(x, batch, y);   // builds the plan under this variant's properties
-        layers[v].backward(x, delta, batch, gW, 0, gB, 0, dx);
+        p.forward(layers[v]);   // builds the plan under this variant's properties
+        p.backward(layers[v], gW, gB);
       }
       apply("");
       double[][][] t = new double[vs.length][4][rounds];
@@ -135,17 +146,17 @@ public final class KernelBreakdown {
         for (int v = 0; v < vs.length; v++) {
           SparseLinear sp = layers[v];
           apply(vs[v][1]);   // per-call switches (sparsetrain.kernels.gw) are read while timing
-          t[v][0][round] = time(() -> sp.forward(x, batch, y), reps, warmupMs / 2, sampleMs);
+          t[v][0][round] = time(() -> p.forward(sp), reps, warmupMs / 2, sampleMs);
           t[v][1][round] = time(() -> {
-            Arrays.fill(dx, 0f);
-            sp.backward(x, delta, batch, gW, 0, gB, 0, dx);
+            p.fill();
+            p.backward(sp, gW, gB);
           }, reps, warmupMs / 2, sampleMs);
           t[v][2][round] = time(() -> {
-            sp.forward(x, batch, y);
-            Arrays.fill(dx, 0f);
-            sp.backward(x, delta, batch, gW, 0, gB, 0, dx);
+            p.forward(sp);
+            p.fill();
+            p.backward(sp, gW, gB);
           }, reps, warmupMs / 2, sampleMs);
-          t[v][3][round] = time(() -> sp.backward(x, delta, batch, gW, 0, gB, 0, null), reps, warmupMs / 2, sampleMs);
+          t[v][3][round] = time(() -> p.weightGradient(sp, gW, gB), reps, warmupMs / 2, sampleMs);
           apply("");
         }
       }
@@ -159,6 +170,120 @@ public final class KernelBreakdown {
             d, vs[v][0], f * 1e9 / nnz, min(t[v][0]) * 1e9 / nnz, b * 1e9 / nnz, min(t[v][1]) * 1e9 / nnz,
             g * 1e3, g * 1e9 / nnz, min(t[v][3]) * 1e9 / nnz, a * 1e3, a * 1e9 / nnz, min(t[v][2]) * 1e9 / nnz, vs[v][1]);
       }
+    }
+  }
+
+  /**
+   * Forward, fill+backward and both per call with every array's data at {@code shift} floats past a
+   * 64-byte boundary (0, 2, …, 14: the 8 places a Java array's data can start), and "copy": data 4
+   * floats past, copied to the boundary of a second array before each pass. A round that sees an
+   * array move (a GC) says so.
+   */
+  private static void alignment(int in, int out, int batch, double[] densities, int reps, long warmupMs, long sampleMs,
+                                long seed, int rounds, float[] x, float[] delta) {
+    int pad = Alignment.LINE_FLOATS;
+    int nx = in * batch;
+    int ny = out * batch;
+    float[] xs = new float[nx + pad];
+    float[] ds = new float[ny + pad];
+    float[] xa = new float[nx + pad];
+    float[] da = new float[ny + pad];
+    float[] ya = new float[ny + pad];
+    float[] dxa = new float[nx + pad];
+    float[] gB = new float[out];
+    String[] names = {"+0 B", "+8 B", "+16 B", "+24 B", "+32 B", "+40 B", "+48 B", "+56 B", "copy +16 B"};
+    for (double d : densities) {
+      int nnz = Init.nnzFor(d, in, out);
+      SparseLinear sp = Init.sparse(in, out, nnz, seed, 0);
+      float[] gW = new float[Math.max(1, nnz)];
+      double[][][] t = new double[names.length][3][rounds];
+      int moved = 0;
+      for (int round = 0; round < rounds; round++) {
+        for (int v = 0; v < names.length; v++) {
+          boolean copy = v == names.length - 1;
+          int[] at = new int[4];
+          float[][] arrays = {xa, da, ya, dxa};
+          for (int i = 0; i < 4; i++) {
+            at[i] = (Alignment.offset(arrays[i]) + (copy ? 0 : 2 * v)) % pad;
+          }
+          int ax = at[0];
+          int ad = at[1];
+          int ay = at[2];
+          int adx = at[3];
+          System.arraycopy(x, 0, xa, ax, nx);
+          System.arraycopy(delta, 0, da, ad, ny);
+          int sx = (Alignment.offset(xs) + 4) % pad;
+          int sd = (Alignment.offset(ds) + 4) % pad;
+          System.arraycopy(x, 0, xs, sx, nx);
+          System.arraycopy(delta, 0, ds, sd, ny);
+          Runnable fwd = () -> {
+            if (copy) {
+              System.arraycopy(xs, sx, xa, ax, nx);
+            }
+            sp.forward(xa, ax, batch, ya, ay);
+          };
+          Runnable bwd = () -> {
+            if (copy) {
+              System.arraycopy(ds, sd, da, ad, ny);
+            }
+            Arrays.fill(dxa, adx, adx + nx, 0f);
+            sp.backward(xa, ax, da, ad, batch, gW, 0, gB, 0, dxa, adx);
+          };
+          t[v][0][round] = time(fwd, reps, warmupMs / 2, sampleMs);
+          t[v][1][round] = time(bwd, reps, warmupMs / 2, sampleMs);
+          t[v][2][round] = time(() -> {
+            fwd.run();
+            bwd.run();
+          }, reps, warmupMs / 2, sampleMs);
+          for (int i = 0; i < 4; i++) {
+            if ((Alignment.offset(arrays[i]) + (copy ? 0 : 2 * v)) % pad != at[i]) {
+              moved++;
+            }
+          }
+        }
+      }
+      for (int v = 0; v < names.length; v++) {
+        System.out.printf(Locale.ROOT, "density %.3f batch %d %-11s forward %.2f ns/nnz (min %.2f) | fill+backward %.2f ns/nnz"
+                + " (min %.2f) | all %.3f ms (min %.3f)%n",
+            d, batch, names[v], median(t[v][0]) * 1e9 / nnz, min(t[v][0]) * 1e9 / nnz, median(t[v][1]) * 1e9 / nnz,
+            min(t[v][1]) * 1e9 / nnz, median(t[v][2]) * 1e3, min(t[v][2]) * 1e3);
+      }
+      System.out.println("# arrays moved during a measurement: " + moved
+          + (Alignment.known() ? "" : " (addresses unknown: every offset 0)"));
+    }
+  }
+
+  /** One layer's passes on x, y, delta and dx held from cache lines. */
+  private static final class Passes {
+    final Lined x;
+    final Lined delta;
+    final Lined y;
+    final Lined dx;
+    final int batch;
+
+    Passes(float[] x, float[] delta, int in, int out, int batch) {
+      this.x = new Lined(x);
+      this.delta = new Lined(delta);
+      this.y = new Lined(out * batch);
+      this.dx = new Lined(in * batch);
+      this.batch = batch;
+    }
+
+    void forward(SparseLinear l) {
+      l.forward(x.a, x.off(), batch, y.a, y.off());
+    }
+
+    void fill() {
+      int o = dx.off();
+      Arrays.fill(dx.a, o, dx.a.length - Alignment.LINE_FLOATS + o, 0f);
+    }
+
+    void backward(SparseLinear l, float[] gW, float[] gB) {
+      l.backward(x.a, x.off(), delta.a, delta.off(), batch, gW, 0, gB, 0, dx.a, dx.off());
+    }
+
+    void weightGradient(SparseLinear l, float[] gW, float[] gB) {
+      l.backward(x.a, x.off(), delta.a, delta.off(), batch, gW, 0, gB, 0, null, 0);
     }
   }
 

@@ -21,7 +21,9 @@ import org.sparsetrain.training.nn.SparseLinear;
  * then {@code --reps} samples are timed, each sample running the operation enough times to last at
  * least {@code --sample-ms}; the per-call median and minimum over the samples are reported. All
  * variants accumulate weight gradients like training does; ours also clear dx first, as
- * {@code Network} does.
+ * {@code Network} does, and hold x, y, delta and dx from a cache line of padded arrays, as
+ * {@code Network}'s workspace holds a hidden layer's ({@link Lined}; BLAS copies its operands into
+ * its own blocks, so it gets plain arrays).
  *
  * <p>{@code --clock cpu} times samples by this thread's CPU time instead of wall time (BLAS runs
  * single-threaded in the calling thread, so both sides are measured alike): on a machine shared with
@@ -86,8 +88,6 @@ public final class LayerBenchmark {
 
     float[] x = Sampling.gaussian(in * batch, seed + 1);
     float[] delta = Sampling.gaussian(out * batch, seed + 2);
-    float[] y = new float[out * batch];
-    float[] dx = new float[in * batch];
     float[] gB = new float[out];
 
     // dense sgemm through BLAS. Feature-major activations are row-major (features x batch), i.e.
@@ -107,12 +107,12 @@ public final class LayerBenchmark {
     };
     checkBlasAgainstDense(blas, dense, x, delta, batch);
 
+    Lined xl = new Lined(x);
+    Lined dl = new Lined(delta);
+    Lined yl = new Lined(out * batch);
+    Lined dxl = new Lined(in * batch);
     float[] gWdense = new float[in * out];
-    Runnable denseOp = () -> {
-      dense.forward(x, fb, y);
-      Arrays.fill(dx, 0f);
-      dense.backward(x, delta, fb, gWdense, 0, gB, 0, dx);
-    };
+    Runnable denseOp = () -> pass(dense, xl, dl, yl, dxl, fb, gWdense, gB);
 
     Sampling.Timing tBlas = Sampling.time(blasOp, reps, warmupMs, sampleMs, cpuClock);
     Sampling.Timing tDense = Sampling.time(denseOp, reps, warmupMs, sampleMs, cpuClock);
@@ -127,12 +127,7 @@ public final class LayerBenchmark {
       int nnz = Init.nnzFor(d, in, out);
       SparseLinear sparse = Init.sparse(in, out, nnz, seed, 0);
       float[] gW = new float[Math.max(1, nnz)];
-      Layer layer = sparse;
-      Runnable sparseOp = () -> {
-        layer.forward(x, fb, y);
-        Arrays.fill(dx, 0f);
-        layer.backward(x, delta, fb, gW, 0, gB, 0, dx);
-      };
+      Runnable sparseOp = () -> pass(sparse, xl, dl, yl, dxl, fb, gW, gB);
       Sampling.Timing t = Sampling.time(sparseOp, reps, warmupMs, sampleMs, cpuClock);
       double gflops = 6.0 * nnz * batch / t.median() / 1e9;
       rows.add(String.format(Locale.ROOT, "| %.2f | %d | %.3f | %.3f | %.1f | %.3f | %.3f | %.3f | %.1f× | %.1f× |",
@@ -146,6 +141,14 @@ public final class LayerBenchmark {
     for (String r : rows) {
       System.out.println(r);
     }
+  }
+
+  /** Forward, dx cleared, backward: a hidden layer's share of a training step. */
+  private static void pass(Layer layer, Lined x, Lined delta, Lined y, Lined dx, int batch, float[] gW, float[] gB) {
+    int dxo = dx.off();
+    layer.forward(x.a, x.off(), batch, y.a, y.off());
+    Arrays.fill(dx.a, dxo, dxo + layer.inFeatures() * batch, 0f);
+    layer.backward(x.a, x.off(), delta.a, delta.off(), batch, gW, 0, gB, 0, dx.a, dxo);
   }
 
   /** Checks that the three sgemm calls compute what our dense layer computes. */
