@@ -11,6 +11,7 @@ import org.sparsetrain.training.nn.ParameterLayout;
 import org.sparsetrain.training.nn.SparseLinear;
 import org.sparsetrain.training.optim.OptimizerState;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
+import org.sparsetrain.training.util.LargestMagnitudes;
 
 /**
  * A real mask-update context for hand-computed cases: the test gives the network, the sparse
@@ -25,6 +26,8 @@ public final class TestContext implements MaskUpdateContext {
   private final long seed;
   private final float lr;
   private final int blockRows;
+  /** Per layer, stream only each block's this many largest |g| (as a distributed trainer may), or null for all. */
+  private int[] largest;
 
   public TestContext(Network net, OptimizerState opt, float[] grad, float[][] dense, long seed, float lr, int blockRows) {
     this.net = net;
@@ -59,6 +62,13 @@ public final class TestContext implements MaskUpdateContext {
         Activation.RELU, Loss.SOFTMAX_CROSS_ENTROPY);
   }
 
+  /** This context streaming only each block's {@code largest[l]} largest |g| of layer l, ties by position. */
+  public TestContext streamingOnlyLargest(int[] largest) {
+    TestContext c = new TestContext(net, opt, grad, dense, seed, lr, blockRows);
+    c.largest = largest;
+    return c;
+  }
+
   @Override public Network network() { return net; }
   @Override public OptimizerState optimizer() { return opt; }
   @Override public float[] gradient() { return grad; }
@@ -80,6 +90,18 @@ public final class TestContext implements MaskUpdateContext {
       int n = pos.length;
       for (int i = 0; i < n; i++) {
         g[i] = dense[l][(int) pos[i]];
+      }
+      if (largest != null) {
+        int[] keep = LargestMagnitudes.indices(g, n, largest[l]);
+        long[] p = new long[keep.length];
+        float[] k = new float[keep.length];
+        for (int i = 0; i < keep.length; i++) {
+          p[i] = pos[keep[i]];
+          k[i] = g[keep[i]];
+        }
+        pos = p;
+        g = k;
+        n = keep.length;
       }
       v.visit(Arrays.copyOf(pos, n), Arrays.copyOf(g, n), n);
     }

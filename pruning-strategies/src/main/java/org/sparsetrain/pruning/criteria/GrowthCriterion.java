@@ -28,4 +28,13 @@ public interface GrowthCriterion extends Serializable {
    * @param dropped stored-weight indices dropped from the layer in this update, ascending
    */
   long[] grow(MaskUpdateContext ctx, long t, int layer, int[] dropped, int n);
+
+  /**
+   * Whether {@link #grow} reads, of the inactive positions' dense gradient, only the n of largest
+   * |g| (equal |g| by the lower position), so a trainer may stream just those (see
+   * {@link org.sparsetrain.training.sparsity.SparsityMethod#largestInactiveGradients}).
+   */
+  default boolean readsOnlyLargest() {
+    return false;
+  }
 }

@@ -16,6 +16,7 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
 public final class GradientGrowth implements GrowthCriterion {
   @Override public String name() { return "gradient"; }
   @Override public GrowthInput input() { return GrowthInput.DENSE_GRADIENT; }
+  @Override public boolean readsOnlyLargest() { return true; }
 
   @Override
   public long[] grow(MaskUpdateContext ctx, long t, int l, int[] dropped, int n) {

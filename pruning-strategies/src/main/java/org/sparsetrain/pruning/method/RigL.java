@@ -6,6 +6,7 @@ import org.sparsetrain.pruning.criteria.PruneCriterion;
 import org.sparsetrain.pruning.distribution.SparsityDistribution;
 import org.sparsetrain.pruning.schedule.DropFraction;
 import org.sparsetrain.pruning.schedule.UpdateSchedule;
+import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
@@ -32,6 +33,13 @@ public record RigL(SparsityDistribution distribution, double sparsity, UpdateSch
   @Override public boolean updatesAt(long t) { return schedule.updatesAt(t); }
   @Override public boolean skipsOptimizerOnUpdate() { return true; }
   @Override public GrowthInput growthInput(long t) { return PruneAndGrow.input(growth, growInit); }
+
+  /** Each layer grows what it drops, ⌊nnz·α_t⌋: a growth that reads only the largest |g| needs no more of them. */
+  @Override
+  public int[] largestInactiveGradients(long t, Network net) {
+    return growth.readsOnlyLargest() && !growInit.needsDenseGradient()
+        ? PruneAndGrow.counts(net, PruneAndGrow.sparseLayers(net), dropFraction.at(t)) : null;
+  }
 
   @Override
   public MaskDecision decide(long t, MaskUpdateContext ctx) {

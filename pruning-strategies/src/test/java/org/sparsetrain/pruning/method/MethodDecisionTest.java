@@ -68,6 +68,46 @@ class MethodDecisionTest {
   }
 
   @Test
+  void riglDecidesTheSameFromOnlyTheLargestInactiveGradientsItDeclares() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    for (int round = 0; round < 20; round++) {
+      int in = 30 + r.nextInt(20);
+      int out = 20 + r.nextInt(20);
+      int[] rp = new int[out + 1];
+      List<Integer> cols = new java.util.ArrayList<>();
+      for (int row = 0; row < out; row++) {
+        for (int c = 0; c < in; c++) {
+          if (r.nextDouble() < 0.2) {
+            cols.add(c);
+          }
+        }
+        rp[row + 1] = cols.size();
+      }
+      float[] v = new float[cols.size()];
+      for (int k = 0; k < v.length; k++) {
+        v[k] = (float) r.nextGaussian();
+      }
+      Network net = TestContext.oneLayer(in, out, rp, cols.stream().mapToInt(Integer::intValue).toArray(), v);
+      float[][] dense = {new float[in * out]};
+      for (int i = 0; i < dense[0].length; i++) {
+        dense[0][i] = round % 2 == 0 ? (float) r.nextGaussian() : r.nextInt(5) - 2;  // odd rounds: many ties
+      }
+      SparsityMethod rigl = method("rigl", "drop_fraction", 0.1 + 0.4 * r.nextDouble());
+      int[] m = rigl.largestInactiveGradients(1, net);
+      assertEquals((int) Math.floor(net.layer(0).nnz() * ((org.sparsetrain.pruning.method.RigL) rigl).dropFraction().at(1)),
+          m[0], "each layer grows what it drops");
+      TestContext all = new TestContext(net, null, TestContext.of(net, null, dense, 0.1f).gradient(), dense, 7, 0.1f, 7);
+      MaskDecision full = rigl.decide(1, all);
+      MaskDecision cut = rigl.decide(1, all.streamingOnlyLargest(m));
+      assertArrayEquals(full.layer(0).drop(), cut.layer(0).drop());
+      assertArrayEquals(full.layer(0).grow(), cut.layer(0).grow(), "round " + round);
+    }
+    assertNull(method("rigl", "grow_init", "gradient").largestInactiveGradients(1, small()),
+        "a gradient grow-init reads the grown positions' gradients: all of them");
+    assertNull(method("set").largestInactiveGradients(1, small()));
+  }
+
+  @Test
   void riglSkipsTheOptimizerOnUpdateStepsAndSetDoesNot() {
     for (String name : List.of("rigl", "set")) {
       Network net = small();

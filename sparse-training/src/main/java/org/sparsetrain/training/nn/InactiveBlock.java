@@ -93,6 +93,20 @@ public final class InactiveBlock {
     return pos;
   }
 
+  /** The positions {@code r·in + c} of the inactive entries with these indices (ascending) in {@link #positions()} order. */
+  public long[] positionsOf(int[] indices) {
+    long[] pos = new long[indices.length];
+    int r = r0;
+    for (int i = 0; i < indices.length; i++) {
+      int k = indices[i];
+      while (rowPtr[r - r0 + 1] <= k) {
+        r++;
+      }
+      pos[i] = (long) r * in + cols[k];
+    }
+    return pos;
+  }
+
   /**
    * Rows of the dense gradient formed at a time: their {@code rows × in} floats (32 KB at 1000
    * inputs) stay in L1 between being formed and read out, where the whole block's dense gradient

@@ -62,6 +62,8 @@ final class Parts {
     int r0;
     int r1;
     float[] gradient;
+    /** When the task kept only its largest |gradient| ({@link Tasks.Inactive}): their positions, ascending; else null. */
+    long[] positions;
     boolean bad;
     long computeNanos;
   }

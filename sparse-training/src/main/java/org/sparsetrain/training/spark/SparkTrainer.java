@@ -341,6 +341,8 @@ public final class SparkTrainer {
       private final long[] computeNanos;
       /** Every row block with inactive positions, in order. */
       private final List<Block> blocks = new ArrayList<>();
+      /** Per layer, how many of the largest |g| the growth reads (tasks send only those), or null for all. */
+      private final int[] largest;
       private final Map<Block, PartitionJob.Pending<List<Parts.Piece>>> pending = new HashMap<>();
       private int next;
 
@@ -350,6 +352,7 @@ public final class SparkTrainer {
         this.received = received;
         this.computeNanos = computeNanos;
         Network net = state.network();
+        this.largest = state.method().largestInactiveGradients(t, net);
         for (int l = 0; l < net.layerCount(); l++) {
           Layer layer = net.layer(l);
           if (!layer.isSparse()) {
@@ -375,7 +378,11 @@ public final class SparkTrainer {
         describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d rows %d..%d (%d inactive)", t, b.layer,
             b.r0, b.r1 - 1, b.count));
         return PartitionJob.submitCollect(blockTasks, new Tasks.Inactive(structure, activations, b.layer, b.r0, b.r1,
-            blockTasks.getNumPartitions()));
+            blockTasks.getNumPartitions(), largest(b.layer)));
+      }
+
+      private int largest(int l) {
+        return largest == null ? -1 : Math.max(0, largest[l]);
       }
 
       private void submitNext() {
@@ -404,31 +411,42 @@ public final class SparkTrainer {
           }
           Block b = new Block(l, r0, r1, n);
           PartitionJob.Pending<List<Parts.Piece>> job = pending.remove(b);
-          InactiveBlock.positions(layer.rowPtr(), layer.colIdx(), in, r0, r1, pos);
+          int keep = largest(l);
+          if (keep < 0) {
+            InactiveBlock.positions(layer.rowPtr(), layer.colIdx(), in, r0, r1, pos);
+          }
           List<Parts.Piece> pieces = (job != null ? job : submit(b)).get();
           while (next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
             submitNext();
           }
+          int covered = 0;
           int at = 0;
+          int[] rp = layer.rowPtr();
           for (Parts.Piece p : pieces) {
             if (p.bad) {
               throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " rows " + p.r0 + ".."
                   + (p.r1 - 1) + " is not finite or exceeds 2^21 in magnitude (training diverged; lower optimizer.lr)");
             }
-            at += p.gradient.length;
+            int count = (p.r1 - p.r0) * in - (rp[p.r1] - rp[p.r0]);
+            int sent = keep < 0 ? count : Math.min(keep, count);
+            if (p.gradient.length != sent || (p.positions != null) != (keep >= 0)) {
+              throw new IllegalStateException("step " + t + ": the task of layer " + l + " rows " + p.r0 + ".." + (p.r1 - 1)
+                  + " returned " + p.gradient.length + " gradients, expected " + sent);
+            }
+            System.arraycopy(p.gradient, 0, g, at, sent);
+            if (keep >= 0) {
+              System.arraycopy(p.positions, 0, pos, at, sent);
+            }
+            covered += count;
+            at += sent;
             computeNanos[0] += p.computeNanos;
           }
-          if (at != n) {
+          if (covered != n) {
             throw new IllegalStateException("step " + t + ": the tasks of layer " + l + " rows " + r0 + ".." + (r1 - 1)
-                + " returned " + at + " of " + n + " inactive positions");
+                + " covered " + covered + " of " + n + " inactive positions");
           }
-          at = 0;
-          for (Parts.Piece p : pieces) {
-            System.arraycopy(p.gradient, 0, g, at, p.gradient.length);
-            at += p.gradient.length;
-          }
-          received[0] += 4L * n;
-          v.visit(pos, g, n);
+          received[0] += (keep < 0 ? 4L : 12L) * at;
+          v.visit(pos, g, at);
         }
       }
 

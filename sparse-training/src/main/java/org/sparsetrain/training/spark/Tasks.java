@@ -19,6 +19,7 @@ import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.ParameterLayout;
 import org.sparsetrain.training.optim.OptimizerState;
+import org.sparsetrain.training.util.LargestMagnitudes;
 
 /**
  * The functions Spark runs on executors. Each is a pure function of its broadcasts, the step and
@@ -179,7 +180,10 @@ final class Tasks {
    * positions of rows [r0, r1) of one layer: task p of P takes rows [r0 + (r1-r0)·p/P, r0 +
    * (r1-r0)·(p+1)/P), forms each broadcast micro-batch's gradient there with {@link InactiveBlock}
    * and adds them in fixed point (the exact sum, whatever the order), so a block's message is at
-   * most its own rows' floats.
+   * most its own rows' floats. With {@code largest} &ge; 0 (the growth reads only the layer's
+   * {@code largest} largest |g|, see {@link org.sparsetrain.training.sparsity.SparsityMethod#largestInactiveGradients})
+   * the task returns only its own {@code largest} largest and their positions: the layer's are
+   * among them.
    */
   static final class Inactive implements FlatMapFunction<Iterator<Integer>, Parts.Piece> {
     private static final long serialVersionUID = 1L;
@@ -189,15 +193,17 @@ final class Tasks {
     private final int r0;
     private final int r1;
     private final int tasks;
+    private final int largest;
 
     Inactive(Broadcast<ModelStructure> structure, Broadcast<BatchActivations> batch, int layer, int r0, int r1,
-             int tasks) {
+             int tasks, int largest) {
       this.structure = structure;
       this.batch = batch;
       this.layer = layer;
       this.r0 = r0;
       this.r1 = r1;
       this.tasks = tasks;
+      this.largest = largest;
     }
 
     /** First row of task p's share of rows [r0, r1) split over {@code tasks} tasks. */
@@ -228,6 +234,15 @@ final class Tasks {
       block.gradients(x, delta, lanes, (g, at, n) -> bad[0] |= !FixedPoint.add(g, 0, acc, at, n));
       piece.bad = bad[0];
       piece.gradient = FixedPoint.toFloat(acc);
+      if (largest >= 0 && !piece.bad) {
+        int[] keep = LargestMagnitudes.indices(piece.gradient, piece.gradient.length, largest);
+        float[] g = new float[keep.length];
+        for (int i = 0; i < keep.length; i++) {
+          g[i] = piece.gradient[keep[i]];
+        }
+        piece.gradient = g;
+        piece.positions = block.positionsOf(keep);
+      }
       piece.computeNanos = System.nanoTime() - start;
       return Collections.singletonList(piece).iterator();
     }

@@ -36,6 +36,9 @@ public interface MaskUpdateContext {
    * Streams the gradient of this step's global batch at the positions of layer l that are
    * <em>inactive</em> before the update, in row blocks (ascending positions). Only valid when the
    * method asked for {@link GrowthInput#DENSE_GRADIENT}. No block holds the whole dense layer.
+   * When the method's {@link SparsityMethod#largestInactiveGradients} gave a count m for the layer,
+   * the trainer may stream only some of the positions, among them the m of largest |g| (equal |g|
+   * by the lower position).
    */
   void inactiveGradient(int layer, InactiveGradientVisitor visitor);
 

@@ -35,6 +35,18 @@ public interface SparsityMethod extends Serializable {
     return GrowthInput.NONE;
   }
 
+  /**
+   * With {@link GrowthInput#DENSE_GRADIENT}: how many inactive positions of each layer the
+   * decision at step t reads at most, the largest |∂L/∂w| first (equal by the lower position), or
+   * null (the default) if it reads them all. A distributed trainer then streams, for layer l, only
+   * a subset of its inactive positions that holds the {@code m[l]} largest (see
+   * {@link MaskUpdateContext#inactiveGradient}). Called before {@link #decide} with the network as
+   * {@code decide} sees it.
+   */
+  default int[] largestInactiveGradients(long t, org.sparsetrain.training.nn.Network net) {
+    return null;
+  }
+
   /** Whether layers are stored dense (only the {@code dense} baseline). */
   default boolean dense() {
     return false;

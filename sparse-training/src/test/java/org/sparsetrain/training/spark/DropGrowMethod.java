@@ -39,13 +39,20 @@ final class DropGrowMethod implements SparsityMethod {
   private final int every;
   private final int until;
   private final double density;
+  /** Whether it declares that it reads only the n largest inactive |g| per layer (as RigL does). */
+  private final boolean largestOnly;
   transient List<Seen> seen = new ArrayList<>();
 
   DropGrowMethod(boolean gradient, int every, int until, double density) {
+    this(gradient, every, until, density, false);
+  }
+
+  DropGrowMethod(boolean gradient, int every, int until, double density, boolean largestOnly) {
     this.gradient = gradient;
     this.every = every;
     this.until = until;
     this.density = density;
+    this.largestOnly = largestOnly;
   }
 
   @Override public String name() { return gradient ? "test-rigl" : "test-set"; }
@@ -61,6 +68,18 @@ final class DropGrowMethod implements SparsityMethod {
   @Override public boolean updatesAt(long t) { return t % every == 0 && t <= until; }
   @Override public boolean skipsOptimizerOnUpdate() { return gradient; }
   @Override public GrowthInput growthInput(long t) { return gradient ? GrowthInput.DENSE_GRADIENT : GrowthInput.NONE; }
+
+  @Override
+  public int[] largestInactiveGradients(long t, Network net) {
+    if (!largestOnly) {
+      return null;
+    }
+    int[] m = new int[net.layerCount()];
+    for (int l = 0; l < m.length - 1; l++) {
+      m[l] = (int) Math.floor(net.layer(l).nnz() * 0.3);
+    }
+    return m;
+  }
 
   @Override
   public MaskDecision decide(long t, MaskUpdateContext ctx) {

@@ -115,6 +115,33 @@ class SparkTrainerTest {
   }
 
   @Test
+  void growthThatReadsOnlyTheLargestGetsOnlyThoseAndDecidesTheSame() {
+    DropGrowMethod all = new DropGrowMethod(true, 4, 20, 0.5);
+    DropGrowMethod largest = new DropGrowMethod(true, 4, 20, 0.5, true);
+    TrainResult a = spark(plan(all), options(6), null, 70, 60, 70);
+    TrainResult b = spark(plan(largest), options(6), null, 70, 60, 70);
+    assertEquals(a.fingerprint(), b.fingerprint(), "the same masks and values");
+    assertEquals(all.seen.size(), largest.seen.size());
+    for (int i = 0; i < all.seen.size(); i++) {
+      DropGrowMethod.Seen s = all.seen.get(i);
+      DropGrowMethod.Seen c = largest.seen.get(i);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(s.grown, c.grown);
+      int n = s.grown.length;
+      assertTrue(c.positions.length < s.positions.length,
+          "streamed " + c.positions.length + " of " + s.positions.length + " (step " + s.step + " layer " + s.layer + ")");
+      assertTrue(c.positions.length >= n);
+      for (int j = 1; j < c.positions.length; j++) {
+        assertTrue(c.positions[j - 1] < c.positions[j], "ascending positions");
+      }
+      for (int j = 0; j < c.positions.length; j++) {   // each streamed value is the position's own gradient
+        int k = java.util.Arrays.binarySearch(s.positions, c.positions[j]);
+        assertTrue(k >= 0);
+        assertEquals(Float.floatToIntBits(s.gradient[k]), Float.floatToIntBits(c.gradient[j]));
+      }
+    }
+  }
+
+  @Test
   void distributedGrowthPicksTheTopKOfTheSummedDenseGradient() {
     DropGrowMethod method = new DropGrowMethod(true, 4, 8, 0.4);
     TrainingPlan plan = plan(method).withEpochs(1);

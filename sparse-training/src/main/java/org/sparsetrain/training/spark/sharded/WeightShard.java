@@ -8,6 +8,7 @@ import org.sparsetrain.training.nn.StructureChange;
 import org.sparsetrain.training.optim.Optimizer;
 import org.sparsetrain.training.spark.BatchTotals;
 import org.sparsetrain.training.spark.FixedPoint;
+import org.sparsetrain.training.util.LargestMagnitudes;
 
 /**
  * Rows [r0, r1) of one layer: their structure (local CSR, row pointers from 0), values, bias and
@@ -187,17 +188,7 @@ final class WeightShard extends BatchTotals {
     }
     int n = inactiveGradient.length;
     m = Math.min(Math.max(m, 0), n);
-    long[] order = new long[n];
-    for (int i = 0; i < n; i++) {
-      // larger |g| first: invert the (non-negative) float bits; then lower position (= lower i)
-      order[i] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits(Math.abs(inactiveGradient[i]))) << 32) | i;
-    }
-    Arrays.sort(order);
-    int[] chosen = new int[m];
-    for (int i = 0; i < m; i++) {
-      chosen[i] = (int) order[i];
-    }
-    Arrays.sort(chosen);
+    int[] chosen = LargestMagnitudes.indices(inactiveGradient, n, m);   // lower position = lower i on ties
     out.growPos = new long[m];
     out.growGrad = new float[m];
     long[] pos = inactivePositions();
