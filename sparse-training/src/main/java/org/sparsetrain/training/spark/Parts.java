@@ -56,9 +56,10 @@ final class Parts {
     float[][] deltas;
   }
 
-  /** One task's share of a row block's inactive-position gradients: rows [r0, r1) of the block. */
+  /** One task's share of a row block's inactive-position gradients: rows [r0, r1) of the block's layer. */
   static final class Piece implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
+    int layer;
     int r0;
     int r1;
     float[] gradient;

@@ -303,11 +303,13 @@ public final class SparkTrainer {
         progress(t, epoch, s, ms, compute);
         return s;
       } finally {
-        if (inactive != null) {
-          inactive.cancelRest();
-        }
+        boolean cancelled = inactive != null && inactive.cancelRest();
         if (activations != null) {
-          activations.destroy();
+          if (cancelled) {
+            activations.unpersist(false);   // a cancelled job's tasks may still read it; the cleaner frees it later
+          } else {
+            activations.destroy();
+          }
         }
         if (values != null) {
           values.destroy();
@@ -326,24 +328,31 @@ public final class SparkTrainer {
     }
 
     /**
-     * The inactive-position gradients of a mask-update step t, one Spark job per row block of at
-     * most {@code denseBlockFloats} dense floats, each block's rows split over the
-     * {@link #blockTasks} tasks, all computed from the step's broadcast batch. The first
-     * {@link #INACTIVE_JOBS_AHEAD} jobs are submitted at once and each consumed block submits the
-     * next, so Spark's fixed cost per job overlaps other jobs' tasks (and the driver's own work on
-     * the drop); the growth decision asks for the blocks layer by layer, in row order. A block
-     * asked for out of that order runs on its own.
+     * The inactive-position gradients of a mask-update step t in row blocks of at most
+     * {@code denseBlockFloats} dense floats, each block's rows split over the {@link #blockTasks}
+     * tasks, all computed from the step's broadcast batch. Consecutive blocks share a Spark job as
+     * long as no task's message (its rows' floats, or only its largest |g| where the growth reads
+     * no more, {@link org.sparsetrain.training.sparsity.SparsityMethod#largestInactiveGradients})
+     * can exceed {@code denseBlockFloats}: RigL's update at 90 % sparsity is one job for all layers.
+     * The first {@link #INACTIVE_JOBS_AHEAD} jobs are submitted at once and each consumed job
+     * submits the next, so Spark's fixed cost per job overlaps other jobs' tasks; the growth
+     * decision asks for the blocks layer by layer, in row order. A block asked for again (or out
+     * of that order) runs its job again.
      */
     private final class InactiveJobs {
       private final Broadcast<BatchActivations> activations;
       private final long t;
       private final long[] received;
       private final long[] computeNanos;
-      /** Every row block with inactive positions, in order. */
-      private final List<Block> blocks = new ArrayList<>();
       /** Per layer, how many of the largest |g| the growth reads (tasks send only those), or null for all. */
       private final int[] largest;
-      private final Map<Block, PartitionJob.Pending<List<Parts.Piece>>> pending = new HashMap<>();
+      /** Every row block with inactive positions, in order, grouped into jobs. */
+      private final List<List<Block>> jobs = new ArrayList<>();
+      private final Map<Block, Integer> jobOf = new HashMap<>();
+      private final Map<Integer, PartitionJob.Pending<List<Parts.Piece[]>>> pending = new HashMap<>();
+      /** Results of a job until each of its blocks was visited once (then dropped: no layer is kept whole). */
+      private final Map<Integer, List<Parts.Piece[]>> results = new HashMap<>();
+      private final Map<Integer, Integer> unvisited = new HashMap<>();
       private int next;
 
       InactiveJobs(Broadcast<BatchActivations> activations, long t, long[] received, long[] computeNanos) {
@@ -353,6 +362,8 @@ public final class SparkTrainer {
         this.computeNanos = computeNanos;
         Network net = state.network();
         this.largest = state.method().largestInactiveGradients(t, net);
+        List<Block> job = new ArrayList<>();
+        long floats = 0;
         for (int l = 0; l < net.layerCount(); l++) {
           Layer layer = net.layer(l);
           if (!layer.isSparse()) {
@@ -364,30 +375,73 @@ public final class SparkTrainer {
           for (int r0 = 0; r0 < layer.outFeatures(); r0 += blockRows) {
             int r1 = Math.min(layer.outFeatures(), r0 + blockRows);
             int n = (r1 - r0) * in - (rp[r1] - rp[r0]);
-            if (n > 0) {
-              blocks.add(new Block(l, r0, r1, n));
+            if (n == 0 || largest(l) == 0) {
+              continue;
             }
+            Block b = new Block(l, r0, r1, n);
+            long message = largest(l) < 0 ? n : Math.min(largest(l), n);
+            if (!job.isEmpty() && floats + message > options.denseBlockFloats()) {
+              addJob(job);
+              job = new ArrayList<>();
+              floats = 0;
+            }
+            job.add(b);
+            floats += message;
           }
         }
-        while (next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
-          submitNext();
+        if (!job.isEmpty()) {
+          addJob(job);
+        }
+        while (next < jobs.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
+          pending.put(next, submit(next));
+          next++;
         }
       }
 
-      private PartitionJob.Pending<List<Parts.Piece>> submit(Block b) {
-        describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d rows %d..%d (%d inactive)", t, b.layer,
-            b.r0, b.r1 - 1, b.count));
-        return PartitionJob.submitCollect(blockTasks, new Tasks.Inactive(structure, activations, b.layer, b.r0, b.r1,
-            blockTasks.getNumPartitions(), largest(b.layer)));
+      private void addJob(List<Block> job) {
+        job.forEach(b -> jobOf.put(b, jobs.size()));
+        jobs.add(job);
+      }
+
+      private PartitionJob.Pending<List<Parts.Piece[]>> submit(int j) {
+        List<Block> job = jobs.get(j);
+        Block first = job.get(0);
+        Block last = job.get(job.size() - 1);
+        describe(String.format(Locale.ROOT, "step %d dense gradient of layer %d row %d .. layer %d row %d (%d blocks)", t,
+            first.layer, first.r0, last.layer, last.r1 - 1, job.size()));
+        int[] layers = job.stream().mapToInt(Block::layer).toArray();
+        return PartitionJob.submitCollect(blockTasks, new Tasks.Inactive(structure, activations, layers,
+            job.stream().mapToInt(Block::r0).toArray(), job.stream().mapToInt(Block::r1).toArray(),
+            java.util.Arrays.stream(layers).map(this::largest).toArray(), blockTasks.getNumPartitions()));
       }
 
       private int largest(int l) {
         return largest == null ? -1 : Math.max(0, largest[l]);
       }
 
-      private void submitNext() {
-        Block b = blocks.get(next++);
-        pending.put(b, submit(b));
+      /** Each task's pieces of block b (in task order, so in row order), running its job if needed. */
+      private List<Parts.Piece> pieces(Block b) {
+        int j = jobOf.get(b);
+        List<Parts.Piece[]> out = results.get(j);
+        if (out == null) {
+          PartitionJob.Pending<List<Parts.Piece[]>> job = pending.remove(j);
+          out = (job != null ? job : submit(j)).get();
+          results.put(j, out);
+          unvisited.put(j, jobs.get(j).size());
+          while (next < jobs.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
+            pending.put(next, submit(next));
+            next++;
+          }
+        }
+        if (unvisited.merge(j, -1, Integer::sum) == 0) {
+          results.remove(j);
+        }
+        int i = jobs.get(j).indexOf(b);
+        List<Parts.Piece> pieces = new ArrayList<>();
+        for (Parts.Piece[] task : out) {
+          pieces.add(task[i]);
+        }
+        return pieces;
       }
 
       /** Streams layer l's inactive-position gradient of step t in row blocks. */
@@ -395,43 +449,37 @@ public final class SparkTrainer {
         Layer layer = state.network().layer(l);
         int in = layer.inFeatures();
         int out = layer.outFeatures();
+        int[] rp = layer.rowPtr();
         int blockRows = Math.max(1, options.denseBlockFloats() / in);
         for (int r0 = 0; r0 < out; r0 += blockRows) {
           int r1 = Math.min(out, r0 + blockRows);
-          int n = (r1 - r0) * in - (layer.rowPtr()[r1] - layer.rowPtr()[r0]);
+          int n = (r1 - r0) * in - (rp[r1] - rp[r0]);
           if (positionBuffer.length < n) {
             positionBuffer = new long[n];
             gradientBuffer = new float[n];
           }
           long[] pos = positionBuffer;
           float[] g = gradientBuffer;
-          if (n == 0) {
+          int keep = largest(l);
+          if (n == 0 || keep == 0) {   // nothing inactive, or the growth reads none of it
             v.visit(pos, g, 0);
             continue;
           }
-          Block b = new Block(l, r0, r1, n);
-          PartitionJob.Pending<List<Parts.Piece>> job = pending.remove(b);
-          int keep = largest(l);
           if (keep < 0) {
-            InactiveBlock.positions(layer.rowPtr(), layer.colIdx(), in, r0, r1, pos);
-          }
-          List<Parts.Piece> pieces = (job != null ? job : submit(b)).get();
-          while (next < blocks.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
-            submitNext();
+            InactiveBlock.positions(rp, layer.colIdx(), in, r0, r1, pos);
           }
           int covered = 0;
           int at = 0;
-          int[] rp = layer.rowPtr();
-          for (Parts.Piece p : pieces) {
+          for (Parts.Piece p : pieces(new Block(l, r0, r1, n))) {
             if (p.bad) {
               throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " rows " + p.r0 + ".."
                   + (p.r1 - 1) + " is not finite or exceeds 2^21 in magnitude (training diverged; lower optimizer.lr)");
             }
             int count = (p.r1 - p.r0) * in - (rp[p.r1] - rp[p.r0]);
             int sent = keep < 0 ? count : Math.min(keep, count);
-            if (p.gradient.length != sent || (p.positions != null) != (keep >= 0)) {
-              throw new IllegalStateException("step " + t + ": the task of layer " + l + " rows " + p.r0 + ".." + (p.r1 - 1)
-                  + " returned " + p.gradient.length + " gradients, expected " + sent);
+            if (p.layer != l || p.gradient.length != sent || (p.positions != null) != (keep >= 0)) {
+              throw new IllegalStateException("step " + t + ": the task of layer " + p.layer + " rows " + p.r0 + ".."
+                  + (p.r1 - 1) + " returned " + p.gradient.length + " gradients, expected " + sent + " of layer " + l);
             }
             System.arraycopy(p.gradient, 0, g, at, sent);
             if (keep >= 0) {
@@ -453,10 +501,12 @@ public final class SparkTrainer {
       /** Rows [r0, r1) of a layer, with {@code count} inactive positions. */
       private record Block(int layer, int r0, int r1, int count) {}
 
-      /** Cancels the block jobs nobody asked for (or left behind by a failure). */
-      void cancelRest() {
+      /** Cancels the block jobs nobody asked for (or left behind by a failure); whether there were any. */
+      boolean cancelRest() {
+        boolean any = !pending.isEmpty();
         pending.values().forEach(PartitionJob.Pending::cancel);
         pending.clear();
+        return any;
       }
     }
 

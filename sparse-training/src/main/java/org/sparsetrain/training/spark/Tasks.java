@@ -177,33 +177,34 @@ final class Tasks {
 
   /**
    * This task's share of the gradient of a mask-update step's batch at the <em>inactive</em>
-   * positions of rows [r0, r1) of one layer: task p of P takes rows [r0 + (r1-r0)·p/P, r0 +
-   * (r1-r0)·(p+1)/P), forms each broadcast micro-batch's gradient there with {@link InactiveBlock}
-   * and adds them in fixed point (the exact sum, whatever the order), so a block's message is at
-   * most its own rows' floats. With {@code largest} &ge; 0 (the growth reads only the layer's
-   * {@code largest} largest |g|, see {@link org.sparsetrain.training.sparsity.SparsityMethod#largestInactiveGradients})
-   * the task returns only its own {@code largest} largest and their positions: the layer's are
-   * among them.
+   * positions of a group of row blocks (one Spark job): for each block [r0, r1) of a layer, task p
+   * of P takes rows [r0 + (r1-r0)·p/P, r0 + (r1-r0)·(p+1)/P), forms each broadcast micro-batch's
+   * gradient there with {@link InactiveBlock} and adds them in fixed point (the exact sum, whatever
+   * the order), so a block's message is at most its own rows' floats. Where the growth reads only a
+   * layer's {@code largest} largest |g| (see
+   * {@link org.sparsetrain.training.sparsity.SparsityMethod#largestInactiveGradients}), the task
+   * returns only its own {@code largest} largest and their positions: the layer's are among them.
    */
-  static final class Inactive implements FlatMapFunction<Iterator<Integer>, Parts.Piece> {
+  static final class Inactive implements FlatMapFunction<Iterator<Integer>, Parts.Piece[]> {
     private static final long serialVersionUID = 1L;
     private final Broadcast<ModelStructure> structure;
     private final Broadcast<BatchActivations> batch;
-    private final int layer;
-    private final int r0;
-    private final int r1;
+    /** Per block: layer, first and end row, and how many largest |g| to keep (-1: all). */
+    private final int[] layer;
+    private final int[] r0;
+    private final int[] r1;
+    private final int[] largest;
     private final int tasks;
-    private final int largest;
 
-    Inactive(Broadcast<ModelStructure> structure, Broadcast<BatchActivations> batch, int layer, int r0, int r1,
-             int tasks, int largest) {
+    Inactive(Broadcast<ModelStructure> structure, Broadcast<BatchActivations> batch, int[] layer, int[] r0, int[] r1,
+             int[] largest, int tasks) {
       this.structure = structure;
       this.batch = batch;
       this.layer = layer;
       this.r0 = r0;
       this.r1 = r1;
-      this.tasks = tasks;
       this.largest = largest;
+      this.tasks = tasks;
     }
 
     /** First row of task p's share of rows [r0, r1) split over {@code tasks} tasks. */
@@ -212,21 +213,31 @@ final class Tasks {
     }
 
     @Override
-    public Iterator<Parts.Piece> call(Iterator<Integer> it) {
-      long start = System.nanoTime();
+    public Iterator<Parts.Piece[]> call(Iterator<Integer> it) {
       int p = TaskContext.get().partitionId();
+      Parts.Piece[] pieces = new Parts.Piece[layer.length];
+      for (int b = 0; b < pieces.length; b++) {
+        pieces[b] = piece(b, split(r0[b], r1[b], p, tasks), split(r0[b], r1[b], p + 1, tasks));
+      }
+      return Collections.singletonList(pieces).iterator();
+    }
+
+    private Parts.Piece piece(int b, int from, int to) {
+      long start = System.nanoTime();
+      int l = layer[b];
       Parts.Piece piece = new Parts.Piece();
-      piece.r0 = split(r0, r1, p, tasks);
-      piece.r1 = split(r0, r1, p + 1, tasks);
+      piece.layer = l;
+      piece.r0 = from;
+      piece.r1 = to;
       ModelStructure s = structure.value();
-      InactiveBlock block = InactiveBlock.of(s.rowPtr[layer], s.colIdx[layer], s.sizes[layer], piece.r0, piece.r1);
+      InactiveBlock block = InactiveBlock.of(s.rowPtr[l], s.colIdx[l], s.sizes[l], from, to);
       Parts.Rows[] micro = batch.value().rows;
       float[][] x = new float[micro.length][];
       float[][] delta = new float[micro.length][];
       int[] lanes = new int[micro.length];
       for (int m = 0; m < micro.length; m++) {
-        x[m] = micro[m].inputs[layer];
-        delta[m] = micro[m].deltas[layer];
+        x[m] = micro[m].inputs[l];
+        delta[m] = micro[m].deltas[l];
         lanes[m] = micro[m].positions.length;
       }
       long[] acc = new long[block.count()];
@@ -234,8 +245,8 @@ final class Tasks {
       block.gradients(x, delta, lanes, (g, at, n) -> bad[0] |= !FixedPoint.add(g, 0, acc, at, n));
       piece.bad = bad[0];
       piece.gradient = FixedPoint.toFloat(acc);
-      if (largest >= 0 && !piece.bad) {
-        int[] keep = LargestMagnitudes.indices(piece.gradient, piece.gradient.length, largest);
+      if (largest[b] >= 0 && !piece.bad) {
+        int[] keep = LargestMagnitudes.indices(piece.gradient, piece.gradient.length, largest[b]);
         float[] g = new float[keep.length];
         for (int i = 0; i < keep.length; i++) {
           g[i] = piece.gradient[keep[i]];
@@ -244,7 +255,7 @@ final class Tasks {
         piece.positions = block.positionsOf(keep);
       }
       piece.computeNanos = System.nanoTime() - start;
-      return Collections.singletonList(piece).iterator();
+      return piece;
     }
   }
 
