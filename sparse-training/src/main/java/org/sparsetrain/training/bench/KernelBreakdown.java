@@ -191,6 +191,8 @@ public final class KernelBreakdown {
     float[] ya = new float[ny + pad];
     float[] dxa = new float[nx + pad];
     float[] gB = new float[out];
+    // a full collection first, so that the arrays sit in the old generation and stay put
+    System.gc();
     String[] names = {"+0 B", "+8 B", "+16 B", "+24 B", "+32 B", "+40 B", "+48 B", "+56 B", "copy +16 B"};
     for (double d : densities) {
       int nnz = Init.nnzFor(d, in, out);
