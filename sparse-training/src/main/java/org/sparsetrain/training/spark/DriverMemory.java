@@ -13,7 +13,9 @@ import org.sparsetrain.training.sparsity.SparsityMethod;
  * <ul>
  *   <li>{@code model}: values and biases 4·P, optimizer slots 4·P each, the structure 4·S;</li>
  *   <li>{@code broadcasts}: the step's values copy and the structure copy, each once as objects and
- *   once serialised in the block manager (2·4·P + 2·4·S; with local SGD the optimizer slots too);</li>
+ *   once serialised in the block manager (2·4·P + 2·4·S; with local SGD the optimizer slots too,
+ *   which also covers the replica, 4·P + 2·4·S, the driver builds for a mask-update step it
+ *   computes itself once the round's broadcasts are gone);</li>
  *   <li>{@code gradients}: the fixed-point sum 8·P and the float gradient 4·P, plus
  *   {@link #RESULT_BYTES} per parameter for each task result in flight (up to the driver's 4
  *   result-getter threads: the fetched bytes, their contiguous copy and the deserialised sums);
