@@ -1,6 +1,7 @@
 package org.sparsetrain.training.sparsity;
 
 import java.io.Serializable;
+import org.sparsetrain.training.nn.Network;
 
 /**
  * A way of training sparse: the initial per-layer densities and every later mask change. Both
@@ -43,7 +44,7 @@ public interface SparsityMethod extends Serializable {
    * {@link MaskUpdateContext#inactiveGradient}). Called before {@link #decide} with the network as
    * {@code decide} sees it.
    */
-  default int[] largestInactiveGradients(long t, org.sparsetrain.training.nn.Network net) {
+  default int[] largestInactiveGradients(long t, Network net) {
     return null;
   }
 
