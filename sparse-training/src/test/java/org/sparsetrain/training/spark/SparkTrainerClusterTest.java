@@ -57,8 +57,15 @@ class SparkTrainerClusterTest {
     double d = assertSameModel(local.network(), three.network(), SparkTrainerTest.TOL, "LocalTrainer vs local-cluster");
     System.out.println("local-cluster: largest difference to LocalTrainer = " + d);
     assertTrue(three.test().accuracy() > 0.5, "accuracy " + three.test().accuracy());
-    TrainResult localSgd = new SparkTrainer(sc, SPEC, plan, options(6).withLocalSteps(3))
+    // local SGD: the rounds bring the mask-update steps' rows to the driver, the growth tasks send only
+    // the largest gradients with their positions (both through Kryo from the executor JVMs); the same
+    // model as mask-update steps run as jobs and growth tasks that send every gradient
+    TrainingPlan largestOnly = plan(new DropGrowMethod(true, 4, 12, 0.5, true)).withEpochs(2);
+    TrainResult localSgd = new SparkTrainer(sc, SPEC, largestOnly, options(6).withLocalSteps(3))
+        .train(rdd(sc, split(TRAIN, 60, 80, 60)), rdd(sc, split(TEST, 60)), null);
+    TrainResult localSgdJobs = new SparkTrainer(sc, SPEC, plan, options(6).withLocalSteps(3).withDriverStepMacs(0))
         .train(rdd(sc, split(TRAIN, 60, 80, 60)), rdd(sc, split(TEST, 60)), null);
     assertEquals(20, localSgd.steps());
+    assertEquals(localSgdJobs.fingerprint(), localSgd.fingerprint(), "driver-side update steps and largest-only growth");
   }
 }
