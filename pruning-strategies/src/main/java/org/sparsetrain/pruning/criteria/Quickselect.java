@@ -1,7 +1,5 @@
 package org.sparsetrain.pruning.criteria;
 
-import java.util.Arrays;
-
 /**
  * In-place selection of the first n elements of an array prefix in an order (introselect), O(size)
  * but for contrived inputs: median-of-three Hoare partitioning, and a range still not narrowed down
@@ -18,63 +16,6 @@ final class Quickselect {
   /** Whether (s1, p1) comes before (s2, p2): the higher score, on equal scores the lower position. */
   static boolean ahead(double s1, long p1, double s2, long p2) {
     return s1 > s2 || (s1 == s2 && p1 < p2);
-  }
-
-  /** Moves the n smallest of keys[0, size) to the front. */
-  static void smallest(long[] keys, int size, int n) {
-    if (n <= 0 || n >= size) {
-      return;
-    }
-    int target = n - 1;
-    int lo = 0;
-    int hi = size - 1;
-    for (int rounds = maxRounds(size); hi - lo > SHORT; rounds--) {
-      if (rounds == 0) {
-        Arrays.sort(keys, lo, hi + 1);
-        return;
-      }
-      // median of three: keys[lo] <= pivot <= keys[hi] also stop both scans
-      int mid = (lo + hi) >>> 1;
-      if (keys[mid] < keys[lo]) {
-        swap(keys, mid, lo);
-      }
-      if (keys[hi] < keys[mid]) {
-        swap(keys, hi, mid);
-        if (keys[mid] < keys[lo]) {
-          swap(keys, mid, lo);
-        }
-      }
-      long pivot = keys[mid];
-      int i = lo;
-      int j = hi;
-      while (true) {
-        do {
-          i++;
-        } while (keys[i] < pivot);
-        do {
-          j--;
-        } while (keys[j] > pivot);
-        if (i >= j) {
-          break;
-        }
-        swap(keys, i, j);
-      }
-      // keys[lo..j] <= pivot <= keys[j+1..hi], lo <= j < hi
-      if (target <= j) {
-        hi = j;
-      } else {
-        lo = j + 1;
-      }
-    }
-    for (int i = lo + 1; i <= hi; i++) {
-      long key = keys[i];
-      int j = i - 1;
-      while (j >= lo && keys[j] > key) {
-        keys[j + 1] = keys[j];
-        j--;
-      }
-      keys[j + 1] = key;
-    }
   }
 
   /**
@@ -170,12 +111,6 @@ final class Quickselect {
       swap(score, pos, base + i, base + last);
       i = last;
     }
-  }
-
-  private static void swap(long[] a, int i, int j) {
-    long t = a[i];
-    a[i] = a[j];
-    a[j] = t;
   }
 
   private static void swap(double[] score, long[] pos, int i, int j) {

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.sparsetrain.training.nn.Layer;
+import org.sparsetrain.training.util.RadixSelect;
 
 /** Small shared pieces of the criteria: magnitude order, keyed sampling, index/position maps. */
 public final class Selection {
@@ -12,30 +13,28 @@ public final class Selection {
 
   /**
    * Indices of the {@code n} stored weights with the smallest |w| among those not excluded,
-   * ties by the lower index; ascending.
+   * ties by the lower index; ascending. A radix select on the bits of |w| ({@link RadixSelect}),
+   * O(size); NaN ranks above every magnitude.
    */
   public static int[] smallest(float[] values, int n, boolean[] excluded) {
     if (n <= 0) {
       return new int[0];
     }
-    long[] keys = new long[values.length];
+    int[] keys = new int[values.length];
     int m = 0;
     for (int i = 0; i < values.length; i++) {
       if (excluded == null || !excluded[i]) {
-        // non-negative floats order like their bit patterns; the index breaks ties
-        keys[m++] = ((long) Float.floatToIntBits(Math.abs(values[i])) << 32) | i;
+        // non-negative floats order like their bit patterns (one NaN, above infinity)
+        keys[i] = Float.floatToIntBits(Math.abs(values[i]));
+        m++;
+      } else {
+        keys[i] = -1;
       }
     }
     if (n > m) {
       throw new IllegalArgumentException("cannot drop " + n + " of " + m + " weights");
     }
-    Quickselect.smallest(keys, m, n);
-    int[] out = new int[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = (int) keys[i];
-    }
-    Arrays.sort(out);
-    return out;
+    return RadixSelect.smallest(keys, values.length, n);
   }
 
   /** Indices of the {@code n} smallest |w}; ties by the lower index; ascending. */

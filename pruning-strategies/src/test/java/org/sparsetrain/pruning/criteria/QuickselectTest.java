@@ -34,22 +34,6 @@ class QuickselectTest {
   }
 
   @Test
-  void smallestPutsTheNSmallestFirstAndTheNthAtNMinusOne() {
-    for (int kind = 0; kind < 5; kind++) {
-      for (int n : new int[] {1, 17, SIZE / 3, SIZE / 2, SIZE - 1}) {
-        long[] keys = shape(kind);
-        long[] sorted = keys.clone();
-        Arrays.sort(sorted);
-        Quickselect.smallest(keys, SIZE, n);
-        assertEquals(sorted[n - 1], keys[n - 1], "shape " + kind + ", n " + n);
-        long[] front = Arrays.copyOf(keys, n);
-        Arrays.sort(front);
-        assertArrayEquals(Arrays.copyOf(sorted, n), front, "shape " + kind + ", n " + n);
-      }
-    }
-  }
-
-  @Test
   void bestPutsTheNBestPairsFirstAndTheNthAtNMinusOne() {
     for (int kind = 0; kind < 5; kind++) {
       for (int n : new int[] {1, 17, SIZE / 3, SIZE / 2, SIZE - 1}) {
