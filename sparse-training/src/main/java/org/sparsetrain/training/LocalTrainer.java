@@ -79,7 +79,7 @@ public final class LocalTrainer {
       boolean dense = state.method().updatesAt(t) && state.method().growthInput(t) == GrowthInput.DENSE_GRADIENT;
       double[] churn = state.finishStep(grad, layout, dense ? (l, v) -> inactiveGradient(net, ws, l, v) : null);
       double ms = (System.nanoTime() - t0) / 1e6;
-      listener.onStep(new StepReport(t, sampler.epochOf(t), s.meanLoss(), s.accuracy(), state.learningRate(t), ms, ms, 0, 0));
+      listener.onStep(new StepReport(t, sampler.epochOf(t), s.meanLoss(), s.accuracy(), state.learningRate(t), ms, ms, ms, 0, 0));
       if (churn != null) {
         listener.onMaskUpdate(new MaskUpdateReport(t, churn, net.densities(), ms));
       }

@@ -2,8 +2,12 @@ package org.sparsetrain.training;
 
 /**
  * One step: mean training loss and accuracy on the global batch, learning rate, and the time split
- * into computation (summed task time divided by the parallelism) and everything else (Spark
- * scheduling, serialisation, the driver's optimizer), plus bytes sent to and from executors.
+ * into computation and everything else (Spark's scheduling, broadcasts and task results,
+ * serialisation, waiting for the slowest task, averaging local-SGD replicas), plus bytes sent to
+ * and from executors. Computation is the summed task time divided by the parallelism plus
+ * {@code driverMillis}, the training math the driver does itself: a mask-update step's
+ * forward/backward when it runs there, the optimizer, and the mask decision and change while no
+ * Spark job runs for it.
  */
 public record StepReport(long step, int epoch, double loss, double accuracy, double lr, double stepMillis,
-                         double computeMillis, long bytesSent, long bytesReceived) {}
+                         double computeMillis, double driverMillis, long bytesSent, long bytesReceived) {}

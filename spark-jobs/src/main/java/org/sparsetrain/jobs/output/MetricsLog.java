@@ -28,6 +28,7 @@ public final class MetricsLog implements TrainingListener {
   private double acc;
   private double stepMs;
   private double computeMs;
+  private double driverMs;
   private long sent;
   private long received;
   private double lr;
@@ -70,6 +71,7 @@ public final class MetricsLog implements TrainingListener {
     acc += r.accuracy();
     stepMs += r.stepMillis();
     computeMs += r.computeMillis();
+    driverMs += r.driverMillis();
     sent += r.bytesSent();
     received += r.bytesReceived();
     lr = r.lr();
@@ -92,13 +94,14 @@ public final class MetricsLog implements TrainingListener {
     o.put("lr", lr);
     o.put("step_ms", stepMs / count);
     o.put("compute_ms", computeMs / count);
+    o.put("driver_ms", driverMs / count);
     o.put("overhead_ms", (stepMs - computeMs) / count);
     o.put("bytes_sent_per_step", sent / count);
     o.put("bytes_received_per_step", received / count);
     add(o);
     from = -1;
     count = 0;
-    loss = acc = stepMs = computeMs = 0;
+    loss = acc = stepMs = computeMs = driverMs = 0;
     sent = received = 0;
   }
 
@@ -147,7 +150,7 @@ public final class MetricsLog implements TrainingListener {
     lines.append(kept);
     from = -1;
     count = 0;
-    loss = acc = stepMs = computeMs = 0;
+    loss = acc = stepMs = computeMs = driverMs = 0;
     sent = received = 0;
   }
 

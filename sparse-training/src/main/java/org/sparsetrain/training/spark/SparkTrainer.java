@@ -290,13 +290,17 @@ public final class SparkTrainer {
         ParameterLayout layout = net.layout();
         float[] grad = FixedPoint.toFloat(sum.acc);
         TrainingState.InactiveGradientSource source = dense ? inactive::visit : null;
+        long finish = System.nanoTime();
         double[] churn = state.finishStep(grad, layout, source);
+        long end = System.nanoTime();
+        // the driver's own training math: the optimizer, and the mask decision and change while no growth job runs
+        driverNanos += end - (inactive == null ? finish : inactive.quietSince(finish, end));
         double ms = (System.nanoTime() - t0) / 1e6;
         BatchStats s = new BatchStats(sum.lossSum, sum.correct, sum.count);
         lastLoss = s.meanLoss();
         double compute = computeNanos[0] / 1e6 / parallelism + driverNanos / 1e6;
-        listener.onStep(new StepReport(t, epoch, s.meanLoss(), s.accuracy(), state.learningRate(t), ms, compute, sent,
-            received[0]));
+        listener.onStep(new StepReport(t, epoch, s.meanLoss(), s.accuracy(), state.learningRate(t), ms, compute,
+            driverNanos / 1e6, sent, received[0]));
         if (churn != null) {
           listener.onMaskUpdate(new MaskUpdateReport(t, churn, net.densities(), ms));
         }
@@ -354,6 +358,8 @@ public final class SparkTrainer {
       private final Map<Integer, List<Parts.Piece[]>> results = new HashMap<>();
       private final Map<Integer, Integer> unvisited = new HashMap<>();
       private int next;
+      /** When the driver last received a job's results (0: none yet). */
+      private long lastResultNanos;
 
       InactiveJobs(Broadcast<BatchActivations> activations, long t, long[] received, long[] computeNanos) {
         this.activations = activations;
@@ -426,6 +432,7 @@ public final class SparkTrainer {
         if (out == null) {
           PartitionJob.Pending<List<Parts.Piece[]>> job = pending.remove(j);
           out = (job != null ? job : submit(j)).get();
+          lastResultNanos = System.nanoTime();
           results.put(j, out);
           unvisited.put(j, jobs.get(j).size());
           while (next < jobs.size() && pending.size() < INACTIVE_JOBS_AHEAD) {
@@ -500,6 +507,11 @@ public final class SparkTrainer {
 
       /** Rows [r0, r1) of a layer, with {@code count} inactive positions. */
       private record Block(int layer, int r0, int r1, int count) {}
+
+      /** Since when, between {@code from} and {@code now}, no growth job has been running for this update. */
+      long quietSince(long from, long now) {
+        return pending.isEmpty() ? Math.max(from, lastResultNanos) : now;
+      }
 
       /** Cancels the block jobs nobody asked for (or left behind by a failure); whether there were any. */
       boolean cancelRest() {
@@ -592,7 +604,7 @@ public final class SparkTrainer {
         BatchStats s = new BatchStats(loss[i], correct[i], count[i]);
         total = total.plus(s);
         listener.onStep(new StepReport(t, sampler.epochOf(t), s.meanLoss(), s.accuracy(), state.learningRate(t), ms / k,
-            compute / k, sent / k, received / k));
+            compute / k, 0, sent / k, received / k));
       }
       lastLoss = new BatchStats(loss[k - 1], correct[k - 1], count[k - 1]).meanLoss();
       progress(to, sampler.epochOf(to), total, ms, compute);

@@ -296,6 +296,8 @@ class SparkTrainerTest {
       assertEquals(expectSent, s.bytesSent(), "bytes sent at step " + s.step());
       assertEquals(2 * 8 * size, s.bytesReceived(), "two partitions send one long[] each");
       assertTrue(s.computeMillis() > 0 && s.computeMillis() <= s.stepMillis(), s.toString());
+      // synchronous steps: the driver's optimizer (and mask decision) is part of the computation
+      assertTrue(s.driverMillis() > 0 && s.driverMillis() < s.computeMillis(), s.toString());
       assertFalse(Double.isNaN(s.loss()));
     }
   }

@@ -707,7 +707,7 @@ public final class ShardedSparkTrainer {
       }
       double ms = (System.nanoTime() - t0) / 1e6;
       double compute = computeNanos / 1e6 / Math.max(1, Math.min(partitions, sc.defaultParallelism()));
-      listener.onStep(new StepReport(t, epoch, s.meanLoss(), s.accuracy(), lr, ms, compute, sent, received));
+      listener.onStep(new StepReport(t, epoch, s.meanLoss(), s.accuracy(), lr, ms, compute, 0, sent, received));
       if (churn != null) {
         listener.onMaskUpdate(new MaskUpdateReport(t, churn, densities(), ms));
       }
