@@ -8,9 +8,9 @@ import org.sparsetrain.training.util.RadixSelect;
  * everything) of a stream whose positions ascend, as {@link TopK} ranks them, in O(offers) and
  * without sorting: the stream of a layer's inactive-position gradient, row block by row block.
  *
- * <p>Candidates are kept in arrival order, so in position order, with their magnitudes' bits
- * (which order exactly like the magnitudes); whenever they exceed about 2k a {@link RadixSelect}
- * cuts them back to their k best, which keeps their order. An entry that is not among the k best
+ * <p>Candidates are kept in arrival order, so in position order, with their scores; whenever
+ * they exceed about 2k a {@link RadixSelect} cuts them back to their k best, which keeps their
+ * order. An entry that is not among the k best
  * of what came so far is not among the k best of everything. At the end a second ascending list
  * (the connections just dropped, scored by the sparse gradient) is merged in by position and one
  * more select gives the k best, already ascending.
@@ -21,7 +21,7 @@ public final class MagnitudeTopK {
 
   private final int k;
   private long[] pos;
-  private int[] key;
+  private float[] score;
   private int count;
   private long last = Long.MIN_VALUE;
 
@@ -32,11 +32,11 @@ public final class MagnitudeTopK {
     this.k = k;
     int capacity = (int) Math.min(2L * k + MIN_SLACK, Integer.MAX_VALUE - 8);
     this.pos = new long[capacity];
-    this.key = new int[capacity];
+    this.score = new float[capacity];
   }
 
-  /** Offers positions[i] with score[i], i &lt; n; the positions must ascend past every earlier one. */
-  public void offer(long[] positions, float[] score, int n) {
+  /** Offers positions[i] with scores[i], i &lt; n; the positions must ascend past every earlier one. */
+  public void offer(long[] positions, float[] scores, int n) {
     for (int i = 0; i < n; i++) {
       long p = positions[i];
       if (p <= last) {
@@ -47,11 +47,11 @@ public final class MagnitudeTopK {
         compact();
         if (count == pos.length) {   // k itself fills the room
           pos = Arrays.copyOf(pos, 2 * pos.length);
-          key = Arrays.copyOf(key, pos.length);
+          score = Arrays.copyOf(score, pos.length);
         }
       }
       pos[count] = p;
-      key[count++] = key(score[i]);
+      score[count++] = scores[i];
     }
   }
 
@@ -61,13 +61,13 @@ public final class MagnitudeTopK {
   }
 
   /**
-   * The k best (all when fewer) of the offers and of (positions[i], score[i]), the latter ascending
+   * The k best (all when fewer) of the offers and of (positions[i], scores[i]), the latter ascending
    * and disjoint from the offers; ascending positions.
    */
-  public long[] positionsWith(long[] positions, float[] score) {
+  public long[] positionsWith(long[] positions, float[] scores) {
     int n = count + positions.length;
     long[] p = new long[n];
-    int[] q = new int[n];
+    float[] q = new float[n];
     int a = 0;
     int b = 0;
     for (int i = 0; i < n; i++) {
@@ -79,10 +79,10 @@ public final class MagnitudeTopK {
       }
       if (b >= positions.length || (a < count && pos[a] < positions[b])) {
         p[i] = pos[a];
-        q[i] = key[a++];
+        q[i] = score[a++];
       } else {
         p[i] = positions[b];
-        q[i] = key(score[b++]);
+        q[i] = scores[b++];
       }
     }
     int[] best = RadixSelect.largest(q, n, k);
@@ -95,16 +95,11 @@ public final class MagnitudeTopK {
 
   /** Cuts the candidates back to their k best, in order. */
   private void compact() {
-    int[] best = RadixSelect.largest(key, count, k);
+    int[] best = RadixSelect.largest(score, count, k);
     for (int i = 0; i < best.length; i++) {
       pos[i] = pos[best[i]];
-      key[i] = key[best[i]];
+      score[i] = score[best[i]];
     }
     count = best.length;
-  }
-
-  /** |s| as its bits, NaN as -1 (below every magnitude). */
-  private static int key(float s) {
-    return Float.isNaN(s) ? -1 : Float.floatToRawIntBits(s) & 0x7FFFFFFF;
   }
 }

@@ -13,28 +13,45 @@ public final class Selection {
 
   /**
    * Indices of the {@code n} stored weights with the smallest |w| among those not excluded,
-   * ties by the lower index; ascending. A radix select on the bits of |w| ({@link RadixSelect}),
-   * O(size); NaN ranks above every magnitude.
+   * ties by the lower index, NaN above every magnitude; ascending. A {@link RadixSelect} on the
+   * magnitudes' bits, O(size).
    */
   public static int[] smallest(float[] values, int n, boolean[] excluded) {
     if (n <= 0) {
       return new int[0];
     }
-    int[] keys = new int[values.length];
-    int m = 0;
-    for (int i = 0; i < values.length; i++) {
-      if (excluded == null || !excluded[i]) {
-        // non-negative floats order like their bit patterns (one NaN, above infinity)
-        keys[i] = Float.floatToIntBits(Math.abs(values[i]));
-        m++;
-      } else {
-        keys[i] = -1;
+    float[] candidates = values;
+    if (excluded != null) {
+      candidates = values.clone();
+      for (int i = 0; i < values.length; i++) {
+        if (excluded[i]) {
+          candidates[i] = Float.NaN;   // the select never takes NaN
+        }
       }
     }
-    if (n > m) {
-      throw new IllegalArgumentException("cannot drop " + n + " of " + m + " weights");
+    int numbers = 0;
+    for (float c : candidates) {
+      numbers += Float.isNaN(c) ? 0 : 1;
     }
-    return RadixSelect.smallest(keys, values.length, n);
+    if (n <= numbers) {
+      return RadixSelect.smallest(candidates, values.length, n);
+    }
+    int available = 0;
+    for (int i = 0; i < values.length; i++) {
+      available += excluded == null || !excluded[i] ? 1 : 0;
+    }
+    if (n > available) {
+      throw new IllegalArgumentException("cannot drop " + n + " of " + available + " weights");
+    }
+    int[] out = new int[n];   // every number, then the first NaN weights
+    int m = 0;
+    int extra = n - numbers;
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isNaN(candidates[i]) || (excluded == null || !excluded[i]) && extra-- > 0) {
+        out[m++] = i;
+      }
+    }
+    return out;
   }
 
   /** Indices of the {@code n} smallest |w}; ties by the lower index; ascending. */

@@ -9,22 +9,22 @@ import org.junit.jupiter.api.Test;
 
 class RadixSelectTest {
   /**
-   * The reference: order by key (descending for largest, ascending for smallest; negative keys
-   * last, all equal), equal keys by index; keep k; ascending indices.
+   * The reference: order by |v| (descending for largest, ascending for smallest; NaN last, all
+   * equal), equal magnitudes by index; keep k; ascending indices.
    */
-  private static int[] bySorting(int[] keys, int n, int k, boolean largest) {
+  private static int[] bySorting(float[] v, int n, int k, boolean largest) {
     Integer[] order = new Integer[n];
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
     Arrays.sort(order, (a, b) -> {
-      int ka = keys[a] < 0 ? -1 : keys[a];
-      int kb = keys[b] < 0 ? -1 : keys[b];
+      boolean na = Float.isNaN(v[a]);
+      boolean nb = Float.isNaN(v[b]);
       int c;
-      if ((ka < 0) != (kb < 0)) {
-        c = ka < 0 ? 1 : -1;
+      if (na || nb) {
+        c = Boolean.compare(na, nb);
       } else {
-        c = largest ? Integer.compare(kb, ka) : Integer.compare(ka, kb);
+        c = largest ? Float.compare(Math.abs(v[b]), Math.abs(v[a])) : Float.compare(Math.abs(v[a]), Math.abs(v[b]));
       }
       return c != 0 ? c : Integer.compare(a, b);
     });
@@ -36,35 +36,39 @@ class RadixSelectTest {
     return out;
   }
 
-  private static int[] keys(SplittableRandom r, int n, int kind) {
-    int[] keys = new int[n];
+  private static float[] values(SplittableRandom r, int n, int kind) {
+    float[] v = new float[n];
     for (int i = 0; i < n; i++) {
-      keys[i] = switch (kind) {
-        case 0 -> r.nextInt(Integer.MAX_VALUE);                          // all 31 bits
-        case 1 -> r.nextInt(5);                                          // many ties
-        case 2 -> (r.nextInt(3) << 15) | r.nextInt(4);                   // ties across both radix digits
-        case 3 -> r.nextInt(4) == 0 ? -1 - r.nextInt(9) : r.nextInt(40); // excluded entries
-        default -> Float.floatToIntBits(Math.abs((float) (r.nextGaussian() * Math.pow(2, r.nextInt(60) - 30))));
+      v[i] = switch (kind) {
+        case 0 -> (float) r.nextGaussian();
+        case 1 -> r.nextInt(5) - 2;                                                  // many ties, ±0
+        case 2 -> Float.intBitsToFloat((r.nextInt(3) << 15) | r.nextInt(4)) * (r.nextBoolean() ? 1 : -1); // ties in both digits
+        case 3 -> r.nextInt(4) == 0 ? Float.intBitsToFloat(0x7FC00000 | r.nextInt(9)) * (r.nextBoolean() ? 1 : -1)
+            : r.nextInt(9) == 0 ? Float.POSITIVE_INFINITY * (r.nextBoolean() ? 1 : -1) : r.nextInt(40);  // NaN, ±∞
+        default -> (float) (r.nextGaussian() * Math.pow(2, r.nextInt(300) - 150));  // every exponent, subnormals
       };
     }
-    return keys;
+    return v;
   }
 
   @Test
   void largestAndSmallestMatchSorting() {
     SplittableRandom r = new SplittableRandom(11);
-    for (int round = 0; round < 400; round++) {
+    for (int round = 0; round < 500; round++) {
       int n = 1 + r.nextInt(1500);
       int kind = round % 5;
-      int[] keys = keys(r, n + 4, kind);
-      int ranked = (int) Arrays.stream(keys, 0, n).filter(x -> x >= 0).count();
-      for (int k : new int[] {0, 1, r.nextInt(n + 1), ranked, n - 1, n, n + 3}) {
+      float[] v = values(r, n + 4, kind);
+      int numbers = 0;
+      for (int i = 0; i < n; i++) {
+        numbers += Float.isNaN(v[i]) ? 0 : 1;
+      }
+      for (int k : new int[] {0, 1, r.nextInt(n + 1), numbers, n - 1, n, n + 3}) {
         String what = "n " + n + " k " + k + " kind " + kind;
-        assertArrayEquals(bySorting(keys, n, k, true), RadixSelect.largest(keys, n, k), what);
-        if (k <= ranked) {
-          assertArrayEquals(bySorting(keys, n, k, false), RadixSelect.smallest(keys, n, k), what);
+        assertArrayEquals(bySorting(v, n, k, true), RadixSelect.largest(v, n, k), what);
+        if (k <= numbers) {
+          assertArrayEquals(bySorting(v, n, k, false), RadixSelect.smallest(v, n, k), what);
         } else {
-          assertThrows(IllegalArgumentException.class, () -> RadixSelect.smallest(keys, n, k), what);
+          assertThrows(IllegalArgumentException.class, () -> RadixSelect.smallest(v, n, k), what);
         }
       }
     }
@@ -72,12 +76,12 @@ class RadixSelectTest {
 
   @Test
   void handComputedCases() {
-    int[] keys = {5, -1, 3, 5, 0, 3, -2};
-    assertArrayEquals(new int[] {0, 3}, RadixSelect.largest(keys, 7, 2));
-    assertArrayEquals(new int[] {0, 2, 3}, RadixSelect.largest(keys, 7, 3));
-    assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5}, RadixSelect.largest(keys, 7, 6));  // first negative by index
-    assertArrayEquals(new int[] {2, 4}, RadixSelect.smallest(keys, 7, 2));
-    assertArrayEquals(new int[] {0, 2, 4, 5}, RadixSelect.smallest(keys, 7, 4));
-    assertThrows(IllegalArgumentException.class, () -> RadixSelect.smallest(keys, 7, 6));
+    float[] v = {5f, Float.NaN, -3f, -5f, 0f, 3f, Float.NaN};
+    assertArrayEquals(new int[] {0, 3}, RadixSelect.largest(v, 7, 2));
+    assertArrayEquals(new int[] {0, 2, 3}, RadixSelect.largest(v, 7, 3));
+    assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5}, RadixSelect.largest(v, 7, 6));  // then the first NaN
+    assertArrayEquals(new int[] {2, 4}, RadixSelect.smallest(v, 7, 2));
+    assertArrayEquals(new int[] {0, 2, 4, 5}, RadixSelect.smallest(v, 7, 4));
+    assertThrows(IllegalArgumentException.class, () -> RadixSelect.smallest(v, 7, 6));
   }
 }
