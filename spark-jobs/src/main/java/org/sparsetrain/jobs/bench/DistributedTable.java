@@ -14,7 +14,8 @@ import org.sparsetrain.jobs.report.RunMetrics;
  * {@code train} run directory, with samples/s against Spark MLlib's — over the whole run, and over
  * the epochs after the first (start-up and JIT warm-up left out, as MLlib's figure leaves out its
  * warm-up fit; mask updates and evaluations stay in) — the step time after the first epoch split
- * into compute and Spark overhead, and the bytes sent and received per step. A one-epoch run
+ * into compute (of which the driver's own training math) and Spark overhead, and the bytes sent and
+ * received per step. A one-epoch run
  * leaves out its first {@value #WARM_UP_FRACTION_PERCENT} % of steps instead and has no
  * after-the-first-epoch figure.
  *
@@ -35,9 +36,9 @@ public final class DistributedTable {
     }
     double mllib = Double.parseDouble(args[0]);
     System.out.println("| run | samples/s | vs MLlib | samples/s after epoch 1 | vs MLlib | step (ms) | compute (ms) |"
-        + " Spark overhead | bytes sent / step | bytes received / step | test accuracy |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    System.out.printf(Locale.ROOT, "| Spark MLlib MultilayerPerceptronClassifier (sigmoid hidden layers) | %,.0f | 1.0× | | | | | | | | |%n",
+        + " of it on the driver (ms) | Spark overhead | bytes sent / step | bytes received / step | test accuracy |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.printf(Locale.ROOT, "| Spark MLlib MultilayerPerceptronClassifier (sigmoid hidden layers) | %,.0f | 1.0× | | | | | | | | | |%n",
         mllib);
     for (int i = 1; i < args.length; i++) {
       System.out.println(row(Path.of(args[i]), mllib));
@@ -63,11 +64,11 @@ public final class DistributedTable {
     StepMeans m = StepMeans.of(dir, warmUp);
     String name = dir.getFileName().toString();
     if (m.steps() == 0) {
-      return String.format(Locale.ROOT, "| %s | %,.0f | %.1f× | %s | | | | | %.2f %% |", name, sps, sps / mllib, later, 100 * acc);
+      return String.format(Locale.ROOT, "| %s | %,.0f | %.1f× | %s | | | | | | %.2f %% |", name, sps, sps / mllib, later, 100 * acc);
     }
     boolean spark = !summary.path("distribution_mode").asText().equals("local");
-    return String.format(Locale.ROOT, "| %s | %,.0f | %.1f× | %s %.1f | %.1f | %s | %s | %s | %.2f %% |", name, sps,
-        sps / mllib, later, m.stepMs(), m.computeMs(),
+    return String.format(Locale.ROOT, "| %s | %,.0f | %.1f× | %s %.1f | %.1f | %s | %s | %s | %s | %.2f %% |", name, sps,
+        sps / mllib, later, m.stepMs(), m.computeMs(), spark ? String.format(Locale.ROOT, "%.2f", m.driverMs()) : "—",
         spark ? String.format(Locale.ROOT, "%.0f %%", 100 * (1 - m.computeMs() / m.stepMs())) : "—",
         spark ? String.format(Locale.ROOT, "%,.0f", m.bytesSent()) : "—",
         spark ? String.format(Locale.ROOT, "%,.0f", m.bytesReceived()) : "—", 100 * acc);

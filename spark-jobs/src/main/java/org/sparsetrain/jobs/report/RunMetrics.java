@@ -17,7 +17,7 @@ public record RunMetrics(List<StepGroup> steps, List<MaskUpdate> maskUpdates, Li
 
   /** One {@code "type":"steps"} line: means over the steps {@code fromStep..toStep}. */
   public record StepGroup(long fromStep, long toStep, int epoch, double loss, double accuracy, double lr,
-      double stepMs, double computeMs, double overheadMs, double bytesSent, double bytesReceived) {
+      double stepMs, double computeMs, double driverMs, double overheadMs, double bytesSent, double bytesReceived) {
     public long count() {
       return toStep - fromStep + 1;
     }
@@ -60,7 +60,7 @@ public record RunMetrics(List<StepGroup> steps, List<MaskUpdate> maskUpdates, Li
         case "steps":
           steps.add(new StepGroup(o.path("from_step").asLong(), o.path("to_step").asLong(), o.path("epoch").asInt(),
               num(o, "loss"), num(o, "accuracy"), num(o, "lr"), num(o, "step_ms"), num(o, "compute_ms"),
-              num(o, "overhead_ms"), num(o, "bytes_sent_per_step"), num(o, "bytes_received_per_step")));
+              num(o, "driver_ms"), num(o, "overhead_ms"), num(o, "bytes_sent_per_step"), num(o, "bytes_received_per_step")));
           break;
         case "mask_update":
           updates.add(new MaskUpdate(o.path("step").asLong(), array(o, "churn"), array(o, "density"), num(o, "millis")));
