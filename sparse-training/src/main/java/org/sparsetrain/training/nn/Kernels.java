@@ -204,8 +204,11 @@ public final class Kernels {
     final int nrb;
     /** Sparse: entries of row block rb and column c at [segPtr[rb·in+c], segPtr[rb·in+c+1]); null for dense. */
     final int[] segPtr;
+    /** Sparse: entry j of the transposed walk is non-zero ks[j] of row rows[j]; null for dense. */
     final int[] rows;
     final int[] ks;
+    /** Sparse: the inverse of ks (non-zero k is entry pos[k] of the walk); null for dense. */
+    final int[] pos;
 
     private Plan(int in, int out, int fwdBlock, int bwdBlock, int[] fptr, int[] segPtr, int[] rows, int[] ks) {
       this.in = in;
@@ -218,6 +221,14 @@ public final class Kernels {
       this.segPtr = segPtr;
       this.rows = rows;
       this.ks = ks;
+      if (ks == null) {
+        this.pos = null;
+      } else {
+        this.pos = new int[ks.length];
+        for (int j = 0; j < ks.length; j++) {
+          pos[ks[j]] = j;
+        }
+      }
     }
 
     /** Columns per forward block for a layer of this size and density (in when unblocked). */
@@ -900,6 +911,13 @@ public final class Kernels {
 
     // ---- blocked fused backward: row blocks of the transposed structure
 
+    /**
+     * Per thread: the dot products of a sparse layer's fused backward, one per entry of the transposed
+     * walk (raw float bits), added into gW in the non-zeros' order after each batch tile. Grown to the
+     * largest layer the thread has seen; layers are shared by task threads, so it cannot live in the plan.
+     */
+    private static final ThreadLocal<int[]> WALK_SUMS = ThreadLocal.withInitial(() -> new int[0]);
+
     static void backwardBlocked(int in, int out, float[] v, float[] x, int xo, float[] delta, int dOff, int batch,
                                 float[] gW, int gwOff, float[] dx, int dxo, Plan p) {
       int bb = p.bwdBlock;
@@ -907,8 +925,21 @@ public final class Kernels {
       int[] segPtr = p.segPtr;
       int[] rows = p.rows;
       int[] ks = p.ks;
-      int[] sums = new int[Math.min(bb, out)];
+      int[] pos = p.pos;
+      // sparse: every entry's sum at its place j in the walk, then gW[k] += sums[pos[k]] for k in order
+      // (sequential in gW, random reads only); dense: each column's sums at j - js, added after the call
+      int[] sums;
+      if (pos != null) {
+        sums = WALK_SUMS.get();
+        if (sums.length < pos.length) {
+          sums = new int[pos.length];
+          WALK_SUMS.set(sums);
+        }
+      } else {
+        sums = new int[Math.min(bb, out)];
+      }
       for (int b = 0; b < batch; b += 8 * L) {
+        boolean eight = b + 8 * L <= batch;
         for (int rb = 0; rb < nrb; rb++) {
           int r0 = rb * bb;
           int r1 = Math.min(r0 + bb, out);
@@ -922,16 +953,48 @@ public final class Kernels {
               js = segPtr[rb * in + c];
               je = segPtr[rb * in + c + 1];
             }
-            if (js < je && b + 8 * L <= batch) {
-              csc8(js, je, rows, ks, in, c, v, x, xo + c * batch + b, delta, batch, dOff + b, gW, gwOff, dx,
-                  dxo + c * batch + b, sums);
-            } else if (js < je) {
+            if (js >= je) {
+              continue;
+            }
+            int so = pos != null ? 0 : -js;
+            if (eight) {
+              csc8(js, je, rows, ks, in, c, v, x, xo + c * batch + b, delta, batch, dOff + b, dx, dxo + c * batch + b,
+                  sums, so);
+            } else {
               // the last tile, of 4 vectors
-              csc4(js, je, rows, ks, in, c, v, x, xo + c * batch + b, delta, batch, dOff + b, gW, gwOff, dx,
-                  dxo + c * batch + b, sums);
+              csc4(js, je, rows, ks, in, c, v, x, xo + c * batch + b, delta, batch, dOff + b, dx, dxo + c * batch + b,
+                  sums, so);
+            }
+            if (pos == null) {
+              for (int j = js; j < je; j++) {
+                gW[gwOff + j * in + c] += Float.intBitsToFloat(sums[j - js]);
+              }
             }
           }
         }
+        if (pos != null) {
+          addWalkSums(gW, gwOff, sums, pos);
+        }
+      }
+    }
+
+    /**
+     * gW[gwOff + k] += sums[pos[k]] for every non-zero k: the transposed walk's sums into the gradient
+     * in the non-zeros' order, 16 at a time by a gather. Each gradient entry receives the same one
+     * addition it received when the walk added its sums column by column; sequential stores instead
+     * of one random read-modify-write per non-zero (measured at 1000x1000, same JVM, interleaved:
+     * the fused backward 8.8-8.9 -> 7.7-7.8 ns per non-zero at density 0.1, batch 128, and 6.0 -> 5.0
+     * at batch 64; the whole layer -9 % and -12 %).
+     */
+    private static void addWalkSums(float[] gW, int gwOff, int[] sums, int[] pos) {
+      int n = pos.length;
+      int k = 0;
+      for (; k + L <= n; k += L) {
+        FloatVector g = IntVector.fromArray(IS, sums, 0, pos, k).reinterpretAsFloats();
+        FloatVector.fromArray(S, gW, gwOff + k).add(g).intoArray(gW, gwOff + k);
+      }
+      for (; k < n; k++) {
+        gW[gwOff + k] += Float.intBitsToFloat(sums[pos[k]]);
       }
     }
 
@@ -944,7 +1007,7 @@ public final class Kernels {
      * when the group's tail was a call: keep everything inline).
      */
     private static void csc4(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
-                             float[] delta, int batch, int db, float[] gW, int gwOff, float[] dx, int o, int[] sums) {
+                             float[] delta, int batch, int db, float[] dx, int o, int[] sums, int so) {
       FloatVector x0 = FloatVector.fromArray(S, x, xr);
       FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
       FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
@@ -972,19 +1035,16 @@ public final class Kernels {
         p = p.add(p.rearrange(X8));
         p = p.add(p.rearrange(X4));
         p = p.add(p.rearrange(X2));
-        sums[j - js] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
+        sums[so + j] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
       }
       a0.intoArray(dx, o);
       a1.intoArray(dx, o + L);
       a2.intoArray(dx, o + 2 * L);
       a3.intoArray(dx, o + 3 * L);
-      for (int j = js; j < je; j++) {
-        gW[gwOff + (ks == null ? j * in + c : ks[j])] += Float.intBitsToFloat(sums[j - js]);
-      }
     }
 
     private static void csc8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
-                             float[] delta, int batch, int db, float[] gW, int gwOff, float[] dx, int o, int[] sums) {
+                             float[] delta, int batch, int db, float[] dx, int o, int[] sums, int so) {
       FloatVector x0 = FloatVector.fromArray(S, x, xr);
       FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
       FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
@@ -1033,10 +1093,10 @@ public final class Kernels {
         p = p.add(p.rearrange(X8));
         p = p.add(p.rearrange(X4));
         p = p.add(p.rearrange(X2));
-        // the sum goes to an int[] buffer, and gW after the loop: with no float[] store in this loop,
+        // the sum goes to an int[] buffer (into gW after the walk): with no float[] store in this loop,
         // C2 hoists the rearranges' shuffle index checks (it reloads the shuffles' float constants
         // when a float[] store might alias them), about 30 instructions per non-zero
-        sums[j - js] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
+        sums[so + j] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
       }
       a0.intoArray(dx, o);
       a1.intoArray(dx, o + L);
@@ -1046,9 +1106,6 @@ public final class Kernels {
       a5.intoArray(dx, o + 5 * L);
       a6.intoArray(dx, o + 6 * L);
       a7.intoArray(dx, o + 7 * L);
-      for (int j = js; j < je; j++) {
-        gW[gwOff + (ks == null ? j * in + c : ks[j])] += Float.intBitsToFloat(sums[j - js]);
-      }
     }
 
     /**
