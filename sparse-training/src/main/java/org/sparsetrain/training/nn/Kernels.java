@@ -746,7 +746,11 @@ public final class Kernels {
       }
       for (int b = 0; b < full; b += 8 * L) {
         for (int cb = 0; cb < p.nfb; cb++) {
-          if (b + 8 * L <= full) {
+          if (p.fptr == null && b + 8 * L <= full) {
+            fwd8rowsDense(cb, p, colIdx, values, bias, x, xo + b, batch, y, yo + b);
+          } else if (p.fptr == null) {
+            fwd4rowsDense(cb, p, colIdx, values, bias, x, xo + b, batch, y, yo + b);
+          } else if (b + 8 * L <= full) {
             fwd8rows(cb, p, colIdx, values, bias, x, xo + b, batch, y, yo + b);
           } else {
             fwd4rows(cb, p, colIdx, values, bias, x, xo + b, batch, y, yo + b);
@@ -791,16 +795,9 @@ public final class Kernels {
       int c1 = Math.min(c0 + p.fwdBlock, in);
       boolean first = cb == 0;
       for (int r = 0; r < p.out; r++) {
-        int ks;
-        int ke;
-        if (fptr == null) {
-          ks = r * in + c0;
-          ke = r * in + c1;
-        } else {
-          int q = r * (nfb + 1) + cb;
-          ks = fptr[q];
-          ke = fptr[q + 1];
-        }
+        int q = r * (nfb + 1) + cb;
+        int ks = fptr[q];
+        int ke = fptr[q + 1];
         if (!first && ks == ke) {
           continue;
         }
@@ -833,7 +830,74 @@ public final class Kernels {
           a7 = FloatVector.fromArray(S, y, yo + 7 * L);
         }
         for (int k = ks; k < ke; k++) {
-          int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + xb;
+          int xo = ci[k] * batch + xb;
+          FloatVector w = FloatVector.broadcast(S, v[k]);
+          a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
+          a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+          a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
+          a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+          a4 = FloatVector.fromArray(S, x, xo + 4 * L).fma(w, a4);
+          a5 = FloatVector.fromArray(S, x, xo + 5 * L).fma(w, a5);
+          a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
+          a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
+        }
+        a0.intoArray(y, yo);
+        a1.intoArray(y, yo + L);
+        a2.intoArray(y, yo + 2 * L);
+        a3.intoArray(y, yo + 3 * L);
+        a4.intoArray(y, yo + 4 * L);
+        a5.intoArray(y, yo + 5 * L);
+        a6.intoArray(y, yo + 6 * L);
+        a7.intoArray(y, yo + 7 * L);
+      }
+    }
+
+    /** {@link #fwd8rows} for a dense layer's plan (implicit indices): a method of its own, so that the
+     * dense and sparse loops do not share one profile. */
+    private static void fwd8rowsDense(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int xb, int batch,
+                                 float[] y, int yb) {
+      int in = p.in;
+      int nfb = p.nfb;
+      int[] fptr = p.fptr;
+      int c0 = cb * p.fwdBlock;
+      int c1 = Math.min(c0 + p.fwdBlock, in);
+      boolean first = cb == 0;
+      for (int r = 0; r < p.out; r++) {
+        int ks = r * in + c0;
+        int ke = r * in + c1;
+        if (!first && ks == ke) {
+          continue;
+        }
+        int yo = yb + r * batch;
+        FloatVector a0;
+        FloatVector a1;
+        FloatVector a2;
+        FloatVector a3;
+        FloatVector a4;
+        FloatVector a5;
+        FloatVector a6;
+        FloatVector a7;
+        if (first) {
+          a0 = FloatVector.broadcast(S, bias[r]);
+          a1 = a0;
+          a2 = a0;
+          a3 = a0;
+          a4 = a0;
+          a5 = a0;
+          a6 = a0;
+          a7 = a0;
+        } else {
+          a0 = FloatVector.fromArray(S, y, yo);
+          a1 = FloatVector.fromArray(S, y, yo + L);
+          a2 = FloatVector.fromArray(S, y, yo + 2 * L);
+          a3 = FloatVector.fromArray(S, y, yo + 3 * L);
+          a4 = FloatVector.fromArray(S, y, yo + 4 * L);
+          a5 = FloatVector.fromArray(S, y, yo + 5 * L);
+          a6 = FloatVector.fromArray(S, y, yo + 6 * L);
+          a7 = FloatVector.fromArray(S, y, yo + 7 * L);
+        }
+        for (int k = ks; k < ke; k++) {
+          int xo = (c0 + k - ks) * batch + xb;
           FloatVector w = FloatVector.broadcast(S, v[k]);
           a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
           a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -865,16 +929,9 @@ public final class Kernels {
       int c1 = Math.min(c0 + p.fwdBlock, in);
       boolean first = cb == 0;
       for (int r = 0; r < p.out; r++) {
-        int ks;
-        int ke;
-        if (fptr == null) {
-          ks = r * in + c0;
-          ke = r * in + c1;
-        } else {
-          int q = r * (nfb + 1) + cb;
-          ks = fptr[q];
-          ke = fptr[q + 1];
-        }
+        int q = r * (nfb + 1) + cb;
+        int ks = fptr[q];
+        int ke = fptr[q + 1];
         if (!first && ks == ke) {
           continue;
         }
@@ -895,7 +952,54 @@ public final class Kernels {
           a3 = FloatVector.fromArray(S, y, yo + 3 * L);
         }
         for (int k = ks; k < ke; k++) {
-          int xo = (ci == null ? c0 + k - ks : ci[k]) * batch + xb;
+          int xo = ci[k] * batch + xb;
+          FloatVector w = FloatVector.broadcast(S, v[k]);
+          a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
+          a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+          a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
+          a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+        }
+        a0.intoArray(y, yo);
+        a1.intoArray(y, yo + L);
+        a2.intoArray(y, yo + 2 * L);
+        a3.intoArray(y, yo + 3 * L);
+      }
+    }
+
+    /** {@link #fwd4rows} for a dense layer's plan (implicit indices): a method of its own, so that the
+     * dense and sparse loops do not share one profile. */
+    private static void fwd4rowsDense(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int xb, int batch,
+                                 float[] y, int yb) {
+      int in = p.in;
+      int nfb = p.nfb;
+      int[] fptr = p.fptr;
+      int c0 = cb * p.fwdBlock;
+      int c1 = Math.min(c0 + p.fwdBlock, in);
+      boolean first = cb == 0;
+      for (int r = 0; r < p.out; r++) {
+        int ks = r * in + c0;
+        int ke = r * in + c1;
+        if (!first && ks == ke) {
+          continue;
+        }
+        int yo = yb + r * batch;
+        FloatVector a0;
+        FloatVector a1;
+        FloatVector a2;
+        FloatVector a3;
+        if (first) {
+          a0 = FloatVector.broadcast(S, bias[r]);
+          a1 = a0;
+          a2 = a0;
+          a3 = a0;
+        } else {
+          a0 = FloatVector.fromArray(S, y, yo);
+          a1 = FloatVector.fromArray(S, y, yo + L);
+          a2 = FloatVector.fromArray(S, y, yo + 2 * L);
+          a3 = FloatVector.fromArray(S, y, yo + 3 * L);
+        }
+        for (int k = ks; k < ke; k++) {
+          int xo = (c0 + k - ks) * batch + xb;
           FloatVector w = FloatVector.broadcast(S, v[k]);
           a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
           a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -957,7 +1061,13 @@ public final class Kernels {
               continue;
             }
             int so = pos != null ? 0 : -js;
-            if (eight) {
+            if (pos == null && eight) {
+              csc8Dense(js, je, rows, ks, in, c, v, x, xo + c * batch + b, delta, batch, dOff + b, dx,
+                  dxo + c * batch + b, sums, so);
+            } else if (pos == null) {
+              csc4Dense(js, je, rows, ks, in, c, v, x, xo + c * batch + b, delta, batch, dOff + b, dx,
+                  dxo + c * batch + b, sums, so);
+            } else if (eight) {
               csc8(js, je, rows, ks, in, c, v, x, xo + c * batch + b, delta, batch, dOff + b, dx, dxo + c * batch + b,
                   sums, so);
             } else {
@@ -1017,8 +1127,48 @@ public final class Kernels {
       FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
       FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
       for (int j = js; j < je; j++) {
-        int d = (rows == null ? j : rows[j]) * batch + db;
-        FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
+        int d = rows[j] * batch + db;
+        FloatVector w = FloatVector.broadcast(S, v[ks[j]]);
+        FloatVector e0 = FloatVector.fromArray(S, delta, d);
+        FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
+        FloatVector e2 = FloatVector.fromArray(S, delta, d + 2 * L);
+        FloatVector e3 = FloatVector.fromArray(S, delta, d + 3 * L);
+        FloatVector p = x0.mul(e0);
+        FloatVector q = x1.mul(e1);
+        a0 = e0.fma(w, a0);
+        a1 = e1.fma(w, a1);
+        p = x2.fma(e2, p);
+        q = x3.fma(e3, q);
+        a2 = e2.fma(w, a2);
+        a3 = e3.fma(w, a3);
+        p = p.add(q);
+        p = p.add(p.rearrange(X8));
+        p = p.add(p.rearrange(X4));
+        p = p.add(p.rearrange(X2));
+        sums[so + j] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
+      }
+      a0.intoArray(dx, o);
+      a1.intoArray(dx, o + L);
+      a2.intoArray(dx, o + 2 * L);
+      a3.intoArray(dx, o + 3 * L);
+    }
+
+    /** {@link #csc4} for a dense layer's plan (entry j of column c is row j, value j·in+c): a method
+     * of its own, so that the two walks do not share one profile (measured: a dense layer run first
+     * left the sparse walk's compiled loop slower). */
+    private static void csc4Dense(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
+                             float[] delta, int batch, int db, float[] dx, int o, int[] sums, int so) {
+      FloatVector x0 = FloatVector.fromArray(S, x, xr);
+      FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
+      FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
+      FloatVector x3 = FloatVector.fromArray(S, x, xr + 3 * L);
+      FloatVector a0 = FloatVector.fromArray(S, dx, o);
+      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
+      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
+      for (int j = js; j < je; j++) {
+        int d = j * batch + db;
+        FloatVector w = FloatVector.broadcast(S, v[j * in + c]);
         FloatVector e0 = FloatVector.fromArray(S, delta, d);
         FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
         FloatVector e2 = FloatVector.fromArray(S, delta, d + 2 * L);
@@ -1062,8 +1212,8 @@ public final class Kernels {
       FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
       FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
       for (int j = js; j < je; j++) {
-        int d = (rows == null ? j : rows[j]) * batch + db;
-        int k = ks == null ? j * in + c : ks[j];
+        int d = rows[j] * batch + db;
+        int k = ks[j];
         FloatVector w = FloatVector.broadcast(S, v[k]);
         FloatVector e0 = FloatVector.fromArray(S, delta, d);
         FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
@@ -1094,10 +1244,82 @@ public final class Kernels {
         p = p.add(p.rearrange(X4));
         p = p.add(p.rearrange(X2));
         // the last stage in the vector (lane 0 + lane 1: the same float addition as on the two lanes
-        // extracted, which took 7 instructions; measured, same JVM, batch 128: 8.07 -> 7.51 ns/nnz at
-        // density 0.1, 12.08 -> 11.52 at 0.01) and lane 0's bits to an int[] buffer (into gW after the
-        // walk): with no float[] store in this loop, C2 hoists the rearranges' shuffle index checks (it
-        // reloads the shuffles' float constants when a float[] store might alias them), about 30
+        // extracted, which took 7 instructions; measured neutral: within the 5-8 % by which identical
+        // copies of this method differ in one JVM) and lane 0's bits to an int[] buffer (into gW after
+        // the walk): with no float[] store in this loop, C2 hoists the rearranges' shuffle index checks
+        // (it reloads the shuffles' float constants when a float[] store might alias them), about 30
+        // instructions per non-zero
+        p = p.add(p.rearrange(X1));
+        sums[so + j] = p.reinterpretAsInts().lane(0);
+      }
+      a0.intoArray(dx, o);
+      a1.intoArray(dx, o + L);
+      a2.intoArray(dx, o + 2 * L);
+      a3.intoArray(dx, o + 3 * L);
+      a4.intoArray(dx, o + 4 * L);
+      a5.intoArray(dx, o + 5 * L);
+      a6.intoArray(dx, o + 6 * L);
+      a7.intoArray(dx, o + 7 * L);
+    }
+
+    /** {@link #csc8} for a dense layer's plan (entry j of column c is row j, value j·in+c): a method
+     * of its own, so that the two walks do not share one profile (measured: a dense layer run first
+     * left the sparse walk's compiled loop slower). */
+    private static void csc8Dense(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
+                             float[] delta, int batch, int db, float[] dx, int o, int[] sums, int so) {
+      FloatVector x0 = FloatVector.fromArray(S, x, xr);
+      FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
+      FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
+      FloatVector x3 = FloatVector.fromArray(S, x, xr + 3 * L);
+      FloatVector x4 = FloatVector.fromArray(S, x, xr + 4 * L);
+      FloatVector x5 = FloatVector.fromArray(S, x, xr + 5 * L);
+      FloatVector x6 = FloatVector.fromArray(S, x, xr + 6 * L);
+      FloatVector x7 = FloatVector.fromArray(S, x, xr + 7 * L);
+      FloatVector a0 = FloatVector.fromArray(S, dx, o);
+      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
+      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
+      FloatVector a4 = FloatVector.fromArray(S, dx, o + 4 * L);
+      FloatVector a5 = FloatVector.fromArray(S, dx, o + 5 * L);
+      FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
+      FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
+      for (int j = js; j < je; j++) {
+        int d = j * batch + db;
+        int k = j * in + c;
+        FloatVector w = FloatVector.broadcast(S, v[k]);
+        FloatVector e0 = FloatVector.fromArray(S, delta, d);
+        FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
+        FloatVector p = x0.mul(e0);
+        FloatVector q = x1.mul(e1);
+        a0 = e0.fma(w, a0);
+        a1 = e1.fma(w, a1);
+        FloatVector e2 = FloatVector.fromArray(S, delta, d + 2 * L);
+        FloatVector e3 = FloatVector.fromArray(S, delta, d + 3 * L);
+        p = x2.fma(e2, p);
+        q = x3.fma(e3, q);
+        a2 = e2.fma(w, a2);
+        a3 = e3.fma(w, a3);
+        FloatVector e4 = FloatVector.fromArray(S, delta, d + 4 * L);
+        FloatVector e5 = FloatVector.fromArray(S, delta, d + 5 * L);
+        p = x4.fma(e4, p);
+        q = x5.fma(e5, q);
+        a4 = e4.fma(w, a4);
+        a5 = e5.fma(w, a5);
+        FloatVector e6 = FloatVector.fromArray(S, delta, d + 6 * L);
+        FloatVector e7 = FloatVector.fromArray(S, delta, d + 7 * L);
+        p = x6.fma(e6, p);
+        q = x7.fma(e7, q);
+        a6 = e6.fma(w, a6);
+        a7 = e7.fma(w, a7);
+        p = p.add(q);
+        p = p.add(p.rearrange(X8));
+        p = p.add(p.rearrange(X4));
+        p = p.add(p.rearrange(X2));
+        // the last stage in the vector (lane 0 + lane 1: the same float addition as on the two lanes
+        // extracted, which took 7 instructions; measured neutral: within the 5-8 % by which identical
+        // copies of this method differ in one JVM) and lane 0's bits to an int[] buffer (into gW after
+        // the walk): with no float[] store in this loop, C2 hoists the rearranges' shuffle index checks
+        // (it reloads the shuffles' float constants when a float[] store might alias them), about 30
         // instructions per non-zero
         p = p.add(p.rearrange(X1));
         sums[so + j] = p.reinterpretAsInts().lane(0);
