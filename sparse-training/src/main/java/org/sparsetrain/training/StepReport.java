@@ -7,7 +7,8 @@ package org.sparsetrain.training;
  * and from executors. Computation is the summed task time divided by the parallelism plus
  * {@code driverMillis}, the training math the driver does itself: a mask-update step's
  * forward/backward when it runs there, the optimizer, and the mask decision and change while no
- * Spark job runs for it.
+ * Spark job runs for it (0 where the model lives on the executors: the sharded trainer counts its
+ * driver's decisions as overhead; the single-JVM trainer reports its whole step).
  */
 public record StepReport(long step, int epoch, double loss, double accuracy, double lr, double stepMillis,
                          double computeMillis, double driverMillis, long bytesSent, long bytesReceived) {}
