@@ -11,7 +11,7 @@ import org.sparsetrain.training.nn.ParameterLayout;
 import org.sparsetrain.training.nn.SparseLinear;
 import org.sparsetrain.training.optim.OptimizerState;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
-import org.sparsetrain.training.util.LargestMagnitudes;
+import org.sparsetrain.training.util.RadixSelect;
 
 /**
  * A real mask-update context for hand-computed cases: the test gives the network, the sparse
@@ -92,7 +92,7 @@ public final class TestContext implements MaskUpdateContext {
         g[i] = dense[l][(int) pos[i]];
       }
       if (largest != null) {
-        int[] keep = LargestMagnitudes.indices(g, n, largest[l]);
+        int[] keep = RadixSelect.largest(g, n, largest[l]);
         long[] p = new long[keep.length];
         float[] k = new float[keep.length];
         for (int i = 0; i < keep.length; i++) {

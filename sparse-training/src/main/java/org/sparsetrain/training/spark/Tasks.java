@@ -19,7 +19,7 @@ import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.ParameterLayout;
 import org.sparsetrain.training.optim.OptimizerState;
-import org.sparsetrain.training.util.LargestMagnitudes;
+import org.sparsetrain.training.util.RadixSelect;
 
 /**
  * The functions Spark runs on executors. Each is a pure function of its broadcasts, the step and
@@ -246,7 +246,7 @@ final class Tasks {
       piece.bad = bad[0];
       piece.gradient = FixedPoint.toFloat(acc);
       if (largest[b] >= 0 && !piece.bad) {
-        int[] keep = LargestMagnitudes.indices(piece.gradient, piece.gradient.length, largest[b]);
+        int[] keep = RadixSelect.largest(piece.gradient, piece.gradient.length, largest[b]);
         float[] g = new float[keep.length];
         for (int i = 0; i < keep.length; i++) {
           g[i] = piece.gradient[keep[i]];

@@ -45,8 +45,12 @@ class RadixSelectTest {
         case 2 -> Float.intBitsToFloat((r.nextInt(3) << 15) | r.nextInt(4)) * (r.nextBoolean() ? 1 : -1); // ties in both digits
         case 3 -> r.nextInt(4) == 0 ? Float.intBitsToFloat(0x7FC00000 | r.nextInt(9)) * (r.nextBoolean() ? 1 : -1)
             : r.nextInt(9) == 0 ? Float.POSITIVE_INFINITY * (r.nextBoolean() ? 1 : -1) : r.nextInt(40);  // NaN, ±∞
+        case 4 -> Math.nextUp(1f) * (r.nextBoolean() ? 1 : -1) + (r.nextInt(3) == 0 ? -0f : 0f); // near-equal bits
         default -> (float) (r.nextGaussian() * Math.pow(2, r.nextInt(300) - 150));  // every exponent, subnormals
       };
+    }
+    if (kind == 1) {
+      v[0] = -0f;
     }
     return v;
   }
@@ -56,7 +60,7 @@ class RadixSelectTest {
     SplittableRandom r = new SplittableRandom(11);
     for (int round = 0; round < 500; round++) {
       int n = 1 + r.nextInt(1500);
-      int kind = round % 5;
+      int kind = round % 6;
       float[] v = values(r, n + 4, kind);
       int numbers = 0;
       for (int i = 0; i < n; i++) {

@@ -8,7 +8,7 @@ import org.sparsetrain.training.nn.StructureChange;
 import org.sparsetrain.training.optim.Optimizer;
 import org.sparsetrain.training.spark.BatchTotals;
 import org.sparsetrain.training.spark.FixedPoint;
-import org.sparsetrain.training.util.LargestMagnitudes;
+import org.sparsetrain.training.util.RadixSelect;
 
 /**
  * Rows [r0, r1) of one layer: their structure (local CSR, row pointers from 0), values, bias and
@@ -188,7 +188,7 @@ final class WeightShard extends BatchTotals {
     }
     int n = inactiveGradient.length;
     m = Math.min(Math.max(m, 0), n);
-    int[] chosen = LargestMagnitudes.indices(inactiveGradient, n, m);   // lower position = lower i on ties
+    int[] chosen = RadixSelect.largest(inactiveGradient, n, m);   // lower position = lower i on ties
     out.growPos = new long[m];
     out.growGrad = new float[m];
     long[] pos = inactivePositions();
