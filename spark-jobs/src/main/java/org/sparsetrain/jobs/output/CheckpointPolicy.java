@@ -11,9 +11,9 @@ import org.sparsetrain.training.checkpoint.CheckpointMeta;
 import org.sparsetrain.training.checkpoint.CheckpointStore;
 
 /**
- * When a run checkpoints: every {@code everySteps} steps (at the first consistent point at or
- * after each multiple, so local-SGD rounds are respected), at every epoch's end and at the last
- * step. Each checkpoint carries the resolved config and, at epoch ends, the eval accuracy that
+ * When a run checkpoints: every {@code everySteps} steps and at every epoch's end (each at the
+ * first consistent point at or after it, so local-SGD rounds, which may run past an epoch's end,
+ * are respected), and at the last step. Each checkpoint carries the resolved config and, at epoch ends, the eval accuracy that
  * keep-best retention ranks by. A sharded run's checkpoints follow the same policy, written by the
  * shards' owners ({@link ShardedStep#commit}). Old checkpoints are deleted by the store only after a newer one is
  * committed.
@@ -65,9 +65,8 @@ public final class CheckpointPolicy implements TrainingListener {
   }
 
   private void maybeCommit(long t, long totalSteps, Commit commit) {
-    boolean epochEnd = t % stepsPerEpoch == 0;
     boolean due = t == totalSteps
-        || (everyEpoch && epochEnd)
+        || (everyEpoch && t / stepsPerEpoch > lastCheckpoint / stepsPerEpoch)
         || (everySteps > 0 && t / everySteps > lastCheckpoint / everySteps);
     if (!due || t == lastCheckpoint) {
       return;

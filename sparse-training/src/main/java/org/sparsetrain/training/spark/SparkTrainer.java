@@ -208,19 +208,30 @@ public final class SparkTrainer {
       while (state.step() < state.totalSteps()) {
         long t = state.step() + 1;
         long end = roundEnd(t, spe);
-        BatchStats s = end == t ? syncStep(t, listener) : localRound(t, end, listener);
-        epochStats = epochStats.plus(s);
+        BatchStats[] steps = end == t ? new BatchStats[] {syncStep(t, listener)} : localRound(t, end, listener);
         long done = state.step();
-        if (done % spe == 0 || done == state.totalSteps()) {
+        BatchStats finished = null;
+        long finishedAt = 0;
+        for (int i = 0; i < steps.length; i++) {
+          epochStats = epochStats.plus(steps[i]);
+          if ((t + i) % spe == 0 || t + i == state.totalSteps()) {
+            finished = epochStats;
+            finishedAt = t + i;
+            epochStats = BatchStats.ZERO;
+          }
+        }
+        if (finished != null) {
+          // with local SGD a round may run past an epoch's end: the epoch is evaluated (and a
+          // checkpoint policy sees it) at the round's end, the first averaged model after it
           BatchStats eval = evaluate(test, done);
           double wall = (System.nanoTime() - start) / 1e9;
-          listener.onEpoch(new EpochReport((int) ((done - 1) / spe), done, epochStats.meanLoss(), epochStats.accuracy(),
+          int epoch = (int) ((finishedAt - 1) / spe);
+          listener.onEpoch(new EpochReport(epoch, done, finished.meanLoss(), finished.accuracy(),
               eval.meanLoss(), eval.accuracy(), net.densities(), state.method().targetDensities(done, spec.sizes()),
               wall, (done - firstStep) * (double) plan.batchSize() / wall));
-          LOG.info("{}: epoch {} done at step {}: train loss {} acc {}, test loss {} acc {}", options.runName(),
-              (done - 1) / spe, done, fmt(epochStats.meanLoss()), fmt(epochStats.accuracy()), fmt(eval.meanLoss()),
-              fmt(eval.accuracy()));
-          epochStats = BatchStats.ZERO;
+          LOG.info("{}: epoch {} done at step {}{}: train loss {} acc {}, test loss {} acc {}", options.runName(),
+              epoch, finishedAt, done == finishedAt ? "" : " (evaluated after the round, at step " + done + ")",
+              fmt(finished.meanLoss()), fmt(finished.accuracy()), fmt(eval.meanLoss()), fmt(eval.accuracy()));
         }
         listener.afterStep(state);
       }
@@ -230,13 +241,18 @@ public final class SparkTrainer {
           (state.step() - firstStep) * (double) plan.batchSize() / wall);
     }
 
-    /** Last step of the round starting at t: t itself unless local SGD applies. */
+    /**
+     * Last step of the round starting at t: t itself unless local SGD applies. A round ends before
+     * a mask-update step, after K steps and at the run's end; it runs on past the end of its first
+     * epoch (one job fewer per epoch) but not past a second one.
+     */
     private long roundEnd(long t, long spe) {
       if (options.localSteps() <= 1 || state.method().updatesAt(t)) {
         return t;
       }
+      long secondEpochEnd = ((t - 1) / spe + 2) * spe;
       long end = t;
-      while (end - t + 1 < options.localSteps() && end < state.totalSteps() && end % spe != 0
+      while (end - t + 1 < options.localSteps() && end < state.totalSteps() && end != secondEpochEnd
           && !state.method().updatesAt(end + 1)) {
         end++;
       }
@@ -522,8 +538,8 @@ public final class SparkTrainer {
       }
     }
 
-    /** Steps [from, to] as one local-SGD round, then averaging. */
-    private BatchStats localRound(long from, long to, TrainingListener listener) {
+    /** Steps [from, to] as one local-SGD round, then averaging; each step's loss and accuracy over the replicas. */
+    private BatchStats[] localRound(long from, long to, TrainingListener listener) {
       long t0 = System.nanoTime();
       Network net = state.network();
       long sent = ensureStructure();
@@ -599,16 +615,18 @@ public final class SparkTrainer {
       double ms = (System.nanoTime() - t0) / 1e6;
       double compute = computeNanos / 1e6 / parallelism;
       BatchStats total = BatchStats.ZERO;
+      BatchStats[] perStep = new BatchStats[k];
       for (int i = 0; i < k; i++) {
         long t = from + i;
         BatchStats s = new BatchStats(loss[i], correct[i], count[i]);
+        perStep[i] = s;
         total = total.plus(s);
         listener.onStep(new StepReport(t, sampler.epochOf(t), s.meanLoss(), s.accuracy(), state.learningRate(t), ms / k,
             compute / k, 0, sent / k, received / k));
       }
       lastLoss = new BatchStats(loss[k - 1], correct[k - 1], count[k - 1]).meanLoss();
       progress(to, sampler.epochOf(to), total, ms, compute);
-      return total;
+      return perStep;
     }
 
     /**

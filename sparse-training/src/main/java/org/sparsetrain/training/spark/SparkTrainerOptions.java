@@ -10,8 +10,9 @@ import java.io.Serializable;
  * @param localSteps K optimizer steps per Spark job, followed by averaging of values and optimizer
  *     state (local SGD); each step of a round, a partition holding R of the n rows trains on
  *     round(B·R/n) of its own rows. 1 (default) is synchronous data-parallel SGD. Rounds end
- *     early at epoch ends and before mask-update steps, which always run synchronously, so masks
- *     are fixed inside a round and the average stays sparse.
+ *     early before mask-update steps, which always run synchronously, so masks are fixed inside a
+ *     round and the average stays sparse. A round runs on past an epoch's end (not past a
+ *     second one): that epoch is evaluated, and checkpointed, at the round's end.
  * @param virtualShards V, the number of fixed virtual shards of the global row ids (0 = auto:
  *     {@code clamp(batchSize / 32, 1, 256)}). The gradient of step t is the exact sum of V
  *     micro-batch gradients (the rows of the global batch in each shard), so the result does not

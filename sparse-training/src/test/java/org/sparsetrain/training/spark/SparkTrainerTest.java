@@ -26,6 +26,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparsetrain.training.EpochReport;
+import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.checkpoint.Checkpoint;
+import org.sparsetrain.training.checkpoint.CheckpointMeta;
+import org.sparsetrain.training.checkpoint.RestoredCheckpoint;
 import org.sparsetrain.training.LocalTrainer;
 import org.sparsetrain.training.MaskUpdateReport;
 import org.sparsetrain.training.StepReport;
@@ -253,12 +259,57 @@ class SparkTrainerTest {
     for (int l = 0; l < driver.network().layerCount(); l++) {
       values += 4L * (driver.network().layer(l).nnz() + driver.network().layer(l).outFeatures());
     }
-    // 10 steps per epoch: rounds 1-3, 5-7, 9-10 (epoch end), 11 alone (a plain step), 13-15, 17-19
-    for (long t : new long[] {4, 8, 16, 20}) {
+    // 10 steps per epoch: rounds 1-3, 5-7, 9-11 (past the epoch's end), 13-15, 17-19
+    for (long t : new long[] {4, 8, 12, 16, 20}) {
       assertEquals(sentByJobs.get(t) - values - 16, sentByDriver.get(t),
           "update step " + t + " sends no values (the round before it brought its rows)");
     }
-    assertEquals(sentByJobs.get(12L), sentByDriver.get(12L), "update step 12 follows a plain step: a job");
+  }
+
+  @Test
+  void localRoundsRunPastAnEpochsEndAndAResumedRunEndsTheSame(@TempDir java.nio.file.Path tmp) throws Exception {
+    TrainingPlan plan = plan(new DropGrowMethod(false, 4, 20, 0.5));
+    SparkTrainerOptions k6 = options(4).withLocalSteps(6);   // 2 partitions of 2 shards: 10 + 10 rows each step
+    List<StepReport> steps = new ArrayList<>();
+    List<EpochReport> epochs = new ArrayList<>();
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toUri());
+    org.apache.hadoop.fs.Path[] saved = new org.apache.hadoop.fs.Path[1];
+    int before = descriptions.size();
+    TrainResult straight = spark(plan, k6, new TrainingListener() {
+      @Override public void onStep(StepReport r) { steps.add(r); }
+      @Override public void onEpoch(EpochReport r) { epochs.add(r); }
+      @Override public void afterStep(TrainingState state) {
+        if (state.step() == 11) {
+          try {
+            saved[0] = Checkpoint.write(fs, dir, state, CheckpointMeta.of(1, "model: x")).dir();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      }
+    }, 100, 100);
+    List<String> jobs;
+    synchronized (descriptions) {
+      jobs = List.copyOf(descriptions.subList(before, descriptions.size()));
+    }
+    assertTrue(jobs.stream().anyMatch(d -> d.contains("local steps 9..11/30")), "one round across step 10: " + jobs);
+    // epoch 0 (steps 1-10) is evaluated after the round that ran past it; epochs 1 and 2 end at a step of their own
+    assertEquals(List.of(0, 1, 2), epochs.stream().map(EpochReport::epoch).toList());
+    assertEquals(List.of(11L, 20L, 30L), epochs.stream().map(EpochReport::step).toList());
+    double loss = 0;
+    for (StepReport r : steps.subList(0, 10)) {
+      loss += r.loss() / 10;
+    }
+    assertEquals(loss, epochs.get(0).trainLoss(), 1e-12, "epoch 0's training loss is over its own 10 steps");
+
+    assertTrue(saved[0] != null, "the state after the round 9..11 was saved");
+    RestoredCheckpoint r = Checkpoint.read(fs, saved[0], plan.optimizer());
+    TrainingState back = r.toTrainingState(new DropGrowMethod(false, 4, 20, 0.5), plan.learningRate(30));
+    assertEquals(11, back.step());
+    TrainResult resumed = new SparkTrainer(spark, SPEC, plan, k6).continueTraining(back, rdd(sc, split(TRAIN, 100, 100)),
+        test(), TrainingListener.NONE);
+    assertEquals(straight.fingerprint(), resumed.fingerprint(), "resumed after the round past the epoch's end");
   }
 
   private static TrainingListener sentPerStep(Map<Long, Long> into) {
