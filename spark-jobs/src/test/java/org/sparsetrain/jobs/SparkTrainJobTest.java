@@ -120,6 +120,30 @@ class SparkTrainJobTest {
     assertTrue(s.get("test_accuracy").asDouble() > 0.5, "learns with local SGD (4 classes): " + s);
     assertEquals(0.5, s.get("global_density").asDouble(), 1.0 / (32 * 24 + 24 * 4), "averaging inside a round keeps the mask");
     assertEquals(4 * (1024 / 64), s.get("steps").asLong());
+    // 16 steps per epoch, SET every 5 steps: rounds may run past an epoch's end, not past a mask update
+    int spe = 1024 / 64;
+    List<Long> evaluated = new ArrayList<>();
+    boolean pastAnEnd = false;
+    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      JsonNode m = TrainJobTest.JSON.readTree(line);
+      int epoch = m.get("epoch") == null ? -1 : m.get("epoch").asInt();
+      if (m.get("type").asText().equals("steps")) {
+        assertEquals(epoch, (m.get("from_step").asLong() - 1) / spe, "a group of steps within one epoch: " + line);
+        assertEquals(epoch, (m.get("to_step").asLong() - 1) / spe, "a group of steps within one epoch: " + line);
+      } else if (m.get("type").asText().equals("epoch")) {
+        long step = m.get("step").asLong();
+        long end = (epoch + 1L) * spe;
+        assertTrue(step >= end && step < end + 4, "epoch " + epoch + " evaluated at the first round end after it: " + line);
+        pastAnEnd |= step > end;
+        evaluated.add(step);
+      }
+    }
+    assertEquals(4, evaluated.size());
+    assertTrue(pastAnEnd, "some round ran past an epoch's end: " + evaluated);
+    for (long step : evaluated.subList(1, 4)) {   // keep_last 3: each epoch's checkpoint is at its evaluated step
+      assertTrue(Files.isDirectory(out.resolve("checkpoints").resolve(String.format("step-%09d", step))),
+          "checkpoint of step " + step);
+    }
   }
 
   @Test

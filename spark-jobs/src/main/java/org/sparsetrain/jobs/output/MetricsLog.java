@@ -11,7 +11,7 @@ import org.sparsetrain.training.TrainingListener;
 
 /**
  * {@code metrics.jsonl}: one JSON object per line — {@code "type":"steps"} for each group of
- * steps (loss, accuracy, step time split into compute and overhead, bytes per step),
+ * steps of one epoch (loss, accuracy, step time split into compute and overhead, bytes per step),
  * {@code "type":"mask_update"} (per-layer churn and density) and {@code "type":"epoch"}
  * (evaluation, densities actual and requested). Written whole to the run's directory after each
  * epoch, so a reader never sees a torn line.
@@ -23,6 +23,8 @@ public final class MetricsLog implements TrainingListener {
   private final int group;
   private final StringBuilder lines = new StringBuilder();
   private long from = -1;
+  private long last;
+  private int groupEpoch;
   private long count;
   private double loss;
   private double acc;
@@ -63,9 +65,14 @@ public final class MetricsLog implements TrainingListener {
 
   @Override
   public void onStep(StepReport r) {
+    if (count > 0 && r.epoch() != groupEpoch) {
+      flushGroup(last, groupEpoch);
+    }
     if (from < 0) {
       from = r.step();
+      groupEpoch = r.epoch();
     }
+    last = r.step();
     count++;
     loss += r.loss();
     acc += r.accuracy();
@@ -118,7 +125,9 @@ public final class MetricsLog implements TrainingListener {
 
   @Override
   public void onEpoch(EpochReport r) {
-    flushGroup(r.step(), r.epoch());
+    if (groupEpoch == r.epoch()) {   // a local-SGD round may have run on into the next epoch: its steps wait
+      flushGroup(last, r.epoch());
+    }
     ObjectNode o = JSON.createObjectNode();
     o.put("type", "epoch");
     o.put("epoch", r.epoch());
