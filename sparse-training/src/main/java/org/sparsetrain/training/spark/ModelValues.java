@@ -5,9 +5,11 @@ import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.optim.OptimizerState;
 
 /**
- * A copy of every layer's values and bias (aligned with the structure of {@link #version}), and
- * for local-SGD rounds also the optimizer state. Broadcast once per Spark job; always a copy, so
- * the driver may update its arrays while the broadcast is alive.
+ * Every layer's values and bias (aligned with the structure of {@link #version}), and for
+ * local-SGD rounds also the optimizer state: the driver's own arrays, not copies. Broadcast once
+ * per Spark job, which serialises them at once; executors in the driver's JVM read the arrays
+ * themselves, so the driver leaves them alone until the job that reads the broadcast has ended
+ * (it is blocked in that job, or computes only what the job does not read).
  */
 final class ModelValues implements java.io.Serializable {
   long version;
@@ -28,8 +30,8 @@ final class ModelValues implements java.io.Serializable {
     v.bias = new float[n][];
     for (int l = 0; l < n; l++) {
       Layer layer = net.layer(l);
-      v.weights[l] = layer.values().clone();
-      v.bias[l] = layer.bias().clone();
+      v.weights[l] = layer.values();
+      v.bias[l] = layer.bias();
     }
     return v;
   }
@@ -41,8 +43,8 @@ final class ModelValues implements java.io.Serializable {
     v.biasSlots = new float[n][opt.slots()][];
     for (int l = 0; l < n; l++) {
       for (int s = 0; s < opt.slots(); s++) {
-        v.weightSlots[l][s] = opt.weightSlot(l, s).clone();
-        v.biasSlots[l][s] = opt.biasSlot(l, s).clone();
+        v.weightSlots[l][s] = opt.weightSlot(l, s);
+        v.biasSlots[l][s] = opt.biasSlot(l, s);
       }
     }
     v.optimizerStep = opt.step();

@@ -158,6 +158,10 @@ public final class SparkTrainer {
     /** A mask update's row block of inactive positions and their gradient, as the growth decision reads it. */
     private long[] positionBuffer = new long[0];
     private float[] gradientBuffer = new float[0];
+    /** Per averaged array (values, then each optimizer slot): the replicas' weighted sums, reused by every round. */
+    private double[][] sums = new double[0][];
+    /** Broadcasts no job reads any more, destroyed while the next job's tasks run. */
+    private final List<Broadcast<?>> retired = new ArrayList<>();
 
     Run(TrainingState initial, JavaRDD<DataBlock> train, long n) {
       this.state = initial;
@@ -191,7 +195,7 @@ public final class SparkTrainer {
         return 0;
       }
       if (structure != null) {
-        structure.destroy();
+        retired.add(structure);
       }
       ModelStructure s = ModelStructure.of(state.network(), state.maskVersion());
       structure = sc.broadcast(s);
@@ -302,6 +306,7 @@ public final class SparkTrainer {
           activations = sc.broadcast(a);
           sent += a.bytes();
           inactive = new InactiveJobs(activations, t, received, computeNanos);
+          destroyRetired();   // while the growth tasks run
         }
         ParameterLayout layout = net.layout();
         float[] grad = FixedPoint.toFloat(sum.acc);
@@ -328,11 +333,11 @@ public final class SparkTrainer {
           if (cancelled) {
             activations.unpersist(false);   // a cancelled job's tasks may still read it; the cleaner frees it later
           } else {
-            activations.destroy();
+            retired.add(activations);
           }
         }
         if (values != null) {
-          values.destroy();
+          retired.add(values);
         }
       }
     }
@@ -551,17 +556,18 @@ public final class SparkTrainer {
           sampler.epochOf(from), fmt(lastLoss)));
       long gather = stepOnDriverAfter(to) ? to + 1 : 0;
       List<Parts.Round> parts;
+      PartitionJob.Pending<List<Parts.Round>> job = PartitionJob.submitCollect(shards, new Tasks.Round(runId, structure,
+          values, sampler, from, to, plan, state.totalSteps(), options.failOnceAtStep(), gather));
       try {
-        parts = PartitionJob.collect(shards, new Tasks.Round(runId, structure, values, sampler, from, to, plan,
-            state.totalSteps(), options.failOnceAtStep(), gather));
+        destroyRetired();   // while the round's tasks run
+        parts = job.get();
       } finally {
-        values.destroy();
+        job.cancel();
+        retired.add(values);
       }
       List<ShardRows> next = new ArrayList<>();
       ParameterLayout layout = net.layout();
       int slots = opt.slots();
-      double[] p = new double[layout.size()];
-      double[][] sl = new double[slots][layout.size()];
       long rows = 0;
       long received = 0;
       long computeNanos = 0;
@@ -581,32 +587,40 @@ public final class SparkTrainer {
           correct[i] += part.correct[i];
           count[i] += part.count[i];
         }
-        if (part.rows == 0) {
-          continue;
-        }
         rows += part.rows;
-        for (int i = 0; i < p.length; i++) {
-          p[i] += part.rows * (double) part.params[i];
-        }
-        for (int s = 0; s < slots; s++) {
-          for (int i = 0; i < p.length; i++) {
-            sl[s][i] += part.rows * (double) part.slots[s][i];
-          }
-        }
       }
       float[][][] ws = new float[net.layerCount()][slots][];
       float[][][] bs = new float[net.layerCount()][slots][];
       for (int l = 0; l < net.layerCount(); l++) {
-        Layer layer = net.layer(l);
-        average(p, layout.weightOffset(l), rows, layer.values());
-        average(p, layout.biasOffset(l), rows, layer.bias());
         for (int s = 0; s < slots; s++) {
           ws[l][s] = opt.weightSlot(l, s);
           bs[l][s] = opt.biasSlot(l, s);
-          average(sl[s], layout.weightOffset(l), rows, ws[l][s]);
-          average(sl[s], layout.biasOffset(l), rows, bs[l][s]);
         }
       }
+      List<Parts.Round> replicas = parts.stream().filter(part -> part.rows > 0).toList();
+      if (replicas.isEmpty()) {
+        throw new IllegalStateException("round " + from + ".." + to + " trained on no rows");
+      }
+      if (sums.length != 1 + slots || sums[0].length != layout.size()) {
+        sums = new double[1 + slots][layout.size()];
+      }
+      long replicaRows = rows;
+      // the values and each optimizer slot are averaged independently of each other, so in parallel
+      java.util.stream.IntStream.range(0, 1 + slots).parallel().forEach(a -> {
+        double[] sum = sums[a];
+        int last = replicas.size() - 1;
+        for (int q = 0; q < last; q++) {
+          Parts.Round part = replicas.get(q);
+          accumulate(q == 0, part.rows, a == 0 ? part.params : part.slots[a - 1], sum);
+        }
+        Parts.Round part = replicas.get(last);
+        float[] x = a == 0 ? part.params : part.slots[a - 1];
+        for (int l = 0; l < net.layerCount(); l++) {
+          Layer layer = net.layer(l);
+          average(last == 0, sum, part.rows, x, layout.weightOffset(l), replicaRows, a == 0 ? layer.values() : ws[l][a - 1]);
+          average(last == 0, sum, part.rows, x, layout.biasOffset(l), replicaRows, a == 0 ? layer.bias() : bs[l][a - 1]);
+        }
+      });
       state = new TrainingState(net, OptimizerState.restore(opt.optimizer(), ws, bs, opt.step() + k), state.method(),
           plan.learningRate(state.totalSteps()), state.seed(), state.totalSteps(), to, state.maskVersion());
       lastState = state;
@@ -640,9 +654,37 @@ public final class SparkTrainer {
           && 3.0 * plan.batchSize() * state.network().layout().size() <= options.driverStepMacs();
     }
 
-    private void average(double[] sum, int off, long rows, float[] into) {
-      for (int i = 0; i < into.length; i++) {
-        into[i] = (float) (sum[off + i] / rows);
+    private void destroyRetired() {
+      retired.forEach(Broadcast::destroy);
+      retired.clear();
+    }
+
+    /** {@code sum += r·x} in doubles; the first replica starts the sum at 0.0 (so −0.0 becomes +0.0, as a sum does). */
+    private static void accumulate(boolean first, long r, float[] x, double[] sum) {
+      if (first) {
+        for (int i = 0; i < x.length; i++) {
+          sum[i] = 0.0 + r * (double) x[i];
+        }
+      } else {
+        for (int i = 0; i < x.length; i++) {
+          sum[i] += r * (double) x[i];
+        }
+      }
+    }
+
+    /**
+     * {@code into[j] = (sum + r·x) / rows} at {@code off + j}, the last replica's share added as
+     * {@link #accumulate} would (to 0.0 when it is the only one), then rounded to float once.
+     */
+    private static void average(boolean only, double[] sum, long r, float[] x, int off, long rows, float[] into) {
+      if (only) {
+        for (int j = 0; j < into.length; j++) {
+          into[j] = (float) ((0.0 + r * (double) x[off + j]) / rows);
+        }
+      } else {
+        for (int j = 0; j < into.length; j++) {
+          into[j] = (float) ((sum[off + j] + r * (double) x[off + j]) / rows);
+        }
       }
     }
 
@@ -655,7 +697,7 @@ public final class SparkTrainer {
             .reduce(Parts.Eval::merge);
         return new BatchStats(e.lossSum, e.correct, e.count);
       } finally {
-        values.destroy();
+        retired.add(values);
       }
     }
 
@@ -668,6 +710,7 @@ public final class SparkTrainer {
 
     @Override
     public void close() {
+      destroyRetired();
       if (structure != null) {
         structure.destroy();
       }
