@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -547,10 +548,18 @@ public final class SparkTrainer {
     private BatchStats[] localRound(long from, long to, TrainingListener listener) {
       long t0 = System.nanoTime();
       Network net = state.network();
-      long sent = ensureStructure();
+      // after a mask update the new structure is serialised in another thread while this one broadcasts the values
+      CompletableFuture<Long> structureSent = structure != null && structureVersion == state.maskVersion()
+          ? CompletableFuture.completedFuture(0L) : CompletableFuture.supplyAsync(this::ensureStructure);
       OptimizerState opt = state.optimizer();
       ModelValues mv = ModelValues.withOptimizer(net, state.maskVersion(), opt);
-      Broadcast<ModelValues> values = sc.broadcast(mv);
+      Broadcast<ModelValues> values;
+      long sent;
+      try {
+        values = sc.broadcast(mv);
+      } finally {
+        sent = joinStructure(structureSent);
+      }
       sent += mv.bytes();
       describe(String.format(Locale.ROOT, "local steps %d..%d/%d epoch %d (last loss %s)", from, to, state.totalSteps(),
           sampler.epochOf(from), fmt(lastLoss)));
@@ -652,6 +661,15 @@ public final class SparkTrainer {
     private boolean stepOnDriverAfter(long to) {
       return to < state.totalSteps() && state.method().updatesAt(to + 1)
           && 3.0 * plan.batchSize() * state.network().layout().size() <= options.driverStepMacs();
+    }
+
+    /** The bytes a structure broadcast sent, or its failure as it was thrown. */
+    private static long joinStructure(CompletableFuture<Long> sent) {
+      try {
+        return sent.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
     }
 
     private void destroyRetired() {
