@@ -281,6 +281,9 @@ public final class SparkTrainer {
       boolean[] keep = dense ? inactiveLayers(net) : null;
       Broadcast<BatchActivations> activations = null;
       InactiveJobs inactive = null;
+      if (!dense) {
+        destroyRetired();   // a growth step does it while its growth tasks run
+      }
       try {
         Parts.Gradient sum = onDriver
             ? Tasks.Step.onDriver(structure.value(), mv, plan.batchSize(), gathered, keep)
