@@ -65,11 +65,12 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
  *
  * <p><b>Local SGD</b> ({@link SparkTrainerOptions#localSteps()} = K &gt; 1): K local steps per
  * job, each partition on local batches of its own rows (its share of B, see {@link Tasks.Round}),
- * then the values and optimizer state are averaged (weighted by rows seen). Rounds stop at epoch
- * ends and before mask-update steps, which run synchronously. The round before a mask-update step
- * also brings back that step's rows ({@link ShardRows}), and the driver computes the step itself,
- * the same micro-batches through the same code (the same bits), instead of a Spark job of its
- * own, up to {@link SparkTrainerOptions#driverStepMacs()}.
+ * then the values and optimizer state are averaged (weighted by rows seen). Rounds stop before
+ * mask-update steps, which run synchronously; they run on past an epoch's end (not past a second
+ * one), and that epoch is evaluated, and checkpointed, at the round's end. The round before a
+ * mask-update step also brings back that step's rows ({@link ShardRows}), and the driver computes
+ * the step itself, the same micro-batches through the same code (the same bits), instead of a
+ * Spark job of its own, up to {@link SparkTrainerOptions#driverStepMacs()}.
  *
  * <p><b>A good Spark citizen:</b> works in an existing session, never stops the context, restores
  * the caller's job group and description, and unpersists and destroys what it created.
