@@ -209,8 +209,13 @@ public final class Kernels {
     final int[] ks;
     /** Sparse: the inverse of ks (non-zero k is entry pos[k] of the walk); null for dense. */
     final int[] pos;
+    /** Sparse: the column of non-zero k (the layer's own array); null for dense. */
+    private final int[] colIdx;
+    /** Sparse: the x row offsets for the batch of the last change of batch (see {@link #xOffsets}). */
+    private volatile XOffsets xOffsets;
 
-    private Plan(int in, int out, int fwdBlock, int bwdBlock, int[] fptr, int[] segPtr, int[] rows, int[] ks) {
+    private Plan(int in, int out, int fwdBlock, int bwdBlock, int[] fptr, int[] segPtr, int[] rows, int[] ks,
+                 int[] colIdx) {
       this.in = in;
       this.out = out;
       this.fwdBlock = fwdBlock;
@@ -221,6 +226,7 @@ public final class Kernels {
       this.segPtr = segPtr;
       this.rows = rows;
       this.ks = ks;
+      this.colIdx = colIdx;
       if (ks == null) {
         this.pos = null;
       } else {
@@ -229,6 +235,32 @@ public final class Kernels {
           pos[ks[j]] = j;
         }
       }
+    }
+
+    /**
+     * Where the forward's x row of each non-zero starts in an activation array of {@code batch} lanes
+     * per row: {@code offsets[k] = colIdx[k]·batch}. The forward's inner loops add the tile's offset
+     * to it instead of multiplying per non-zero (one multiplication and a reload of the batch size
+     * fewer per non-zero; the same addresses, so the same bits). Measured at 1000x1000, density 0.1,
+     * batch 128, alternating JVMs: forward 0.381 -> 0.360 ms; the transposed walk's delta rows the same
+     * way did not gain (0.733 -> 0.752 ms), so the backward multiplies.
+     */
+    record XOffsets(int batch, int[] offsets) {}
+
+    /** The x offsets for {@code batch}, built on the first call after a change of batch size and
+     * kept (training calls a layer at one batch size, evaluation at another now and then); immutable
+     * and published through a volatile field, so task threads sharing the layer may race to build it. */
+    int[] xOffsets(int batch) {
+      XOffsets o = xOffsets;
+      if (o == null || o.batch != batch) {
+        int[] off = new int[colIdx.length];
+        for (int k = 0; k < off.length; k++) {
+          off[k] = colIdx[k] * batch;
+        }
+        o = new XOffsets(batch, off);
+        xOffsets = o;
+      }
+      return o.offsets;
     }
 
     /** Columns per forward block for a layer of this size and density (in when unblocked). */
@@ -269,7 +301,7 @@ public final class Kernels {
 
     static Plan dense(int in, int out) {
       long nnz = (long) in * out;
-      return new Plan(in, out, fwdBlock(in, out, nnz), bwdBlock(in, out, nnz), null, null, null, null);
+      return new Plan(in, out, fwdBlock(in, out, nnz), bwdBlock(in, out, nnz), null, null, null, null, null);
     }
 
     static Plan sparse(int in, int out, int[] rowPtr, int[] colIdx) {
@@ -312,7 +344,7 @@ public final class Kernels {
           ks[j] = k;
         }
       }
-      return new Plan(in, out, fb, bb, fptr, segPtr, rows, ks);
+      return new Plan(in, out, fb, bb, fptr, segPtr, rows, ks, colIdx);
     }
   }
 
@@ -744,6 +776,7 @@ public final class Kernels {
       if (batch - full >= 4 * L) {
         full += 4 * L;
       }
+      int[] xOff = p.fptr == null ? null : p.xOffsets(batch);
       for (int b = 0; b < full; b += 8 * L) {
         for (int cb = 0; cb < p.nfb; cb++) {
           if (p.fptr == null && b + 8 * L <= full) {
@@ -751,9 +784,9 @@ public final class Kernels {
           } else if (p.fptr == null) {
             fwd4rowsDense(cb, p, colIdx, values, bias, x, xo + b, batch, y, yo + b);
           } else if (b + 8 * L <= full) {
-            fwd8rows(cb, p, colIdx, values, bias, x, xo + b, batch, y, yo + b);
+            fwd8rows(cb, p, xOff, values, bias, x, xo + b, batch, y, yo + b);
           } else {
-            fwd4rows(cb, p, colIdx, values, bias, x, xo + b, batch, y, yo + b);
+            fwd4rows(cb, p, xOff, values, bias, x, xo + b, batch, y, yo + b);
           }
         }
       }
@@ -785,8 +818,9 @@ public final class Kernels {
      * Every row's tile of 8 vectors at b through column block cb: from the bias in the first block,
      * else continuing from the tile in y (rows without non-zeros in the block skipped); the loop over
      * the rows is in here, so no call (arguments, prologue, range checks) is paid per row and block.
+     * {@code xOff} holds the x row offsets of the non-zeros for this batch size ({@link Plan#xOffsets}).
      */
-    private static void fwd8rows(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int xb, int batch,
+    private static void fwd8rows(int cb, Plan p, int[] xOff, float[] v, float[] bias, float[] x, int xb, int batch,
                                  float[] y, int yb) {
       int in = p.in;
       int nfb = p.nfb;
@@ -830,7 +864,7 @@ public final class Kernels {
           a7 = FloatVector.fromArray(S, y, yo + 7 * L);
         }
         for (int k = ks; k < ke; k++) {
-          int xo = ci[k] * batch + xb;
+          int xo = xOff[k] + xb;
           FloatVector w = FloatVector.broadcast(S, v[k]);
           a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
           a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
@@ -920,7 +954,7 @@ public final class Kernels {
     }
 
     /** {@link #fwd8rows} for the tile of 4 vectors. */
-    private static void fwd4rows(int cb, Plan p, int[] ci, float[] v, float[] bias, float[] x, int xb, int batch,
+    private static void fwd4rows(int cb, Plan p, int[] xOff, float[] v, float[] bias, float[] x, int xb, int batch,
                                  float[] y, int yb) {
       int in = p.in;
       int nfb = p.nfb;
@@ -952,7 +986,7 @@ public final class Kernels {
           a3 = FloatVector.fromArray(S, y, yo + 3 * L);
         }
         for (int k = ks; k < ke; k++) {
-          int xo = ci[k] * batch + xb;
+          int xo = xOff[k] + xb;
           FloatVector w = FloatVector.broadcast(S, v[k]);
           a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
           a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);

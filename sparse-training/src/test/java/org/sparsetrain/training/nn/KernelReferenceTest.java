@@ -1,8 +1,10 @@
 package org.sparsetrain.training.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -87,6 +89,26 @@ class KernelReferenceTest {
       for (int i = 0; i < in * batch; i++) {
         assertEquals(dxRef[i], dx[i], 1e-4 * (1 + Math.abs(dxRef[i])), name + " input grad " + i);
       }
+    }
+  }
+
+  /**
+   * The plan keeps the forward's x row offsets for one batch size at a time: a layer called at
+   * changing batch sizes (tiles of 8 and 4 vectors, and back) gives at each the bits of a fresh copy
+   * of itself, which builds its plan for that batch alone.
+   */
+  @Test
+  void forwardAtChangingBatchSizesMatchesAFreshLayer() {
+    int in = 300;
+    int out = 200;
+    SparseLinear sp = Init.sparse(in, out, Init.nnzFor(0.1, in, out), 17, 0);
+    for (int batch : new int[] {128, 64, 192, 128, 64, 256}) {
+      float[] x = TestNets.gaussian(in * batch, batch);
+      float[] y = new float[out * batch];
+      float[] fresh = new float[out * batch];
+      sp.forward(x, batch, y);
+      sp.copy().forward(x, batch, fresh);
+      assertArrayEquals(fresh, y, "batch " + batch);
     }
   }
 
