@@ -14,9 +14,9 @@ import org.sparsetrain.training.checkpoint.CheckpointStore;
  * When a run checkpoints: every {@code everySteps} steps and at every epoch's end (each at the
  * first consistent point at or after it, so local-SGD rounds, which may run past an epoch's end,
  * are respected), and at the last step. Each checkpoint carries the resolved config and, at epoch
- * ends, the eval accuracy that keep-best retention ranks by. A sharded run's checkpoints follow the same policy, written by the
- * shards' owners ({@link ShardedStep#commit}). Old checkpoints are deleted by the store only after a newer one is
- * committed.
+ * ends, the eval accuracy that keep-best retention ranks by. A sharded run's checkpoints follow the
+ * same policy, written by the shards' owners ({@link ShardedStep#commit}). Old checkpoints are
+ * deleted by the store only after a newer one is committed.
  */
 public final class CheckpointPolicy implements TrainingListener {
   /** The metric keep-best retention uses. */

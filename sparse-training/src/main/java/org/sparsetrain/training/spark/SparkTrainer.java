@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -176,7 +178,7 @@ public final class SparkTrainer {
           .persist(StorageLevel.MEMORY_AND_DISK());
       this.parallelism = Math.max(1, Math.min(partitions, sc.defaultParallelism()));
       int cores = Math.max(1, sc.defaultParallelism());
-      this.blockTasks = sc.parallelize(java.util.stream.IntStream.range(0, cores).boxed().toList(), cores)
+      this.blockTasks = sc.parallelize(IntStream.range(0, cores).boxed().toList(), cores)
           .setName(options.runName() + " row-block tasks");
       long spe = sampler.stepsPerEpoch();
       if (initial.totalSteps() != spe * plan.epochs()) {
@@ -192,8 +194,13 @@ public final class SparkTrainer {
     }
 
     /** Broadcasts the structure if the mask version moved; returns the bytes sent for it. */
+    /** Whether the structure broadcast is the current mask's. */
+    private boolean structureCurrent() {
+      return structure != null && structureVersion == state.maskVersion();
+    }
+
     private long ensureStructure() {
-      if (structure != null && structureVersion == state.maskVersion()) {
+      if (structureCurrent()) {
         return 0;
       }
       if (structure != null) {
@@ -553,7 +560,7 @@ public final class SparkTrainer {
       long t0 = System.nanoTime();
       Network net = state.network();
       // after a mask update the new structure is serialised in another thread while this one broadcasts the values
-      CompletableFuture<Long> structureSent = structure != null && structureVersion == state.maskVersion()
+      CompletableFuture<Long> structureSent = structureCurrent()
           ? CompletableFuture.completedFuture(0L) : CompletableFuture.supplyAsync(this::ensureStructure);
       OptimizerState opt = state.optimizer();
       ModelValues mv = ModelValues.withOptimizer(net, state.maskVersion(), opt);
@@ -619,7 +626,7 @@ public final class SparkTrainer {
       }
       long replicaRows = rows;
       // the values and each optimizer slot are averaged independently of each other, so in parallel
-      java.util.stream.IntStream.range(0, 1 + slots).parallel().forEach(a -> {
+      IntStream.range(0, 1 + slots).parallel().forEach(a -> {
         double[] sum = sums[a];
         int last = replicas.size() - 1;
         for (int q = 0; q < last; q++) {
@@ -671,7 +678,7 @@ public final class SparkTrainer {
     private static long joinStructure(CompletableFuture<Long> sent) {
       try {
         return sent.join();
-      } catch (java.util.concurrent.CompletionException e) {
+      } catch (CompletionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : e;
       }
     }
