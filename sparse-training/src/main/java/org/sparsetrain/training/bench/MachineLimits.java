@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>one FMA chain: ns per dependent FMA (the clock, at the usual 4 cycles of FMA latency);
  *   <li>16 independent FMA chains: FMAs per ns, the FP32 peak in GFLOP/s (BLAS's share of it is the
  *       dense baseline's efficiency);
- *   <li>the forward's inner loop alone (8 loads and 8 FMAs per non-zero, x rows of 128 floats at
+ *   <li>the forward's inner loop alone (8 loads and 8 FMAs per non-zero, x rows of 8 vectors at
  *       random), with its x rows in L1 (64 rows), in L2 (256 and 1000 rows): cycles per non-zero.
  * </ul>
  * A probe of the hardware, not of our kernels: it sets no target and asserts nothing.
