@@ -1,7 +1,6 @@
 package org.sparsetrain.training.bench;
 
 import java.util.Locale;
-import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -12,11 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>one FMA chain: ns per dependent FMA (the clock, at the usual 4 cycles of FMA latency);
  *   <li>16 independent FMA chains: FMAs per ns, the FP32 peak in GFLOP/s (BLAS's share of it is the
- *       dense baseline's efficiency);
- *   <li>the forward's inner loop alone (8 loads and 8 FMAs per non-zero, x rows of 8 vectors at
- *       random), with its x rows in L1 (64 rows), in L2 (256 and 1000 rows): cycles per non-zero.
+ *       dense baseline's efficiency).
  * </ul>
- * A probe of the hardware, not of our kernels: it sets no target and asserts nothing.
+ * A probe of the hardware, not of our kernels: it sets no target and asserts nothing. The kernels'
+ * own cycles per non-zero with their operands in L1 or L2 come from {@link KernelBreakdown} on
+ * small layers ({@code --in 64}: x rows in L1).
  *
  * <pre>
  * MachineLimits [--reps 7] [--warmup-ms 400] [--sample-ms 30]
@@ -27,7 +26,6 @@ public final class MachineLimits {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
-  private static final int ROW = 8 * L;
   private static volatile float sink;
 
   public static void main(String[] args) {
@@ -52,30 +50,6 @@ public final class MachineLimits {
     System.out.printf(Locale.ROOT, "dependent FMA: %.3f ns (%.2f GHz at 4 cycles of latency)%n", dep, ghz);
     System.out.printf(Locale.ROOT, "16 FMA chains: %.2f FMA/ns = %.2f per cycle, FP32 peak %.0f GFLOP/s%n",
         fmaPerNs, fmaPerNs / ghz, fmaPerNs * 2 * L);
-
-    Random r = new Random(1);
-
-    int nnz = 1 << 16;
-    float[] v = random(nnz, r);
-    for (int rows : new int[] {64, 256, 1000}) {
-      Lined x = new Lined(random(rows * ROW, r));
-      int[] xOff = new int[nnz];
-      for (int k = 0; k < nnz; k++) {
-        xOff[k] = r.nextInt(rows) * ROW;
-      }
-      double t = Sampling.time(() -> sink = forwardRow(xOff, v, x.a, x.off()), reps, warmupMs, sampleMs, false)
-          .median() * 1e9 / nnz;
-      System.out.printf(Locale.ROOT, "forward loop, x rows in a %d KB set: %.2f ns = %.1f cycles per non-zero%n",
-          rows * ROW * Float.BYTES / 1024, t, t * ghz);
-    }
-  }
-
-  private static float[] random(int n, Random r) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = r.nextFloat();
-    }
-    return a;
   }
 
   private static float chain(int n) {
@@ -101,23 +75,5 @@ public final class MachineLimits {
     }
     return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
         .add(a12).add(a13).add(a14).add(a15).reduceLanes(VectorOperators.ADD);
-  }
-
-  /** The forward's inner loop over one long row: y tile += v[k] * x row of non-zero k. */
-  private static float forwardRow(int[] xOff, float[] v, float[] x, int off) {
-    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (int k = 0; k < xOff.length; k++) {
-      int o = xOff[k] + off;
-      FloatVector w = FloatVector.broadcast(S, v[k]);
-      a0 = FloatVector.fromArray(S, x, o).fma(w, a0);
-      a1 = FloatVector.fromArray(S, x, o + L).fma(w, a1);
-      a2 = FloatVector.fromArray(S, x, o + 2 * L).fma(w, a2);
-      a3 = FloatVector.fromArray(S, x, o + 3 * L).fma(w, a3);
-      a4 = FloatVector.fromArray(S, x, o + 4 * L).fma(w, a4);
-      a5 = FloatVector.fromArray(S, x, o + 5 * L).fma(w, a5);
-      a6 = FloatVector.fromArray(S, x, o + 6 * L).fma(w, a6);
-      a7 = FloatVector.fromArray(S, x, o + 7 * L).fma(w, a7);
-    }
-    return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
   }
 }
