@@ -193,12 +193,12 @@ public final class SparkTrainer {
       sc.setJobGroup(runId, options.runName() + " " + what, false);
     }
 
-    /** Broadcasts the structure if the mask version moved; returns the bytes sent for it. */
     /** Whether the structure broadcast is the current mask's. */
     private boolean structureCurrent() {
       return structure != null && structureVersion == state.maskVersion();
     }
 
+    /** Broadcasts the structure if the mask version moved; returns the bytes sent for it. */
     private long ensureStructure() {
       if (structureCurrent()) {
         return 0;
