@@ -1,4 +1,4 @@
-package org.sparsetrain.pruning.bench;
+package org.sparsetrain.bench.pruning;
 
 import java.io.DataInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.sparsetrain.jobs.bench;
+package org.sparsetrain.bench.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

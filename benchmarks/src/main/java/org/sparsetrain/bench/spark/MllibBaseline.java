@@ -1,4 +1,4 @@
-package org.sparsetrain.jobs.bench;
+package org.sparsetrain.bench.spark;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -17,7 +17,7 @@ import org.sparsetrain.data.DataReaders;
  * the training set, so samples/s = rows × iterations / seconds, directly comparable to ours.
  *
  * <pre>
- * java … org.sparsetrain.jobs.bench.MllibBaseline [master=local[2]] [layers=784,1000,1000,1000,10] [iterations=5] [partitions=2]
+ * java … org.sparsetrain.bench.spark.MllibBaseline [master=local[2]] [layers=784,1000,1000,1000,10] [iterations=5] [partitions=2]
  * </pre>
  */
 public final class MllibBaseline {

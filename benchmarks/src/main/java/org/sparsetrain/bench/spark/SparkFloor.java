@@ -1,4 +1,4 @@
-package org.sparsetrain.jobs.bench;
+package org.sparsetrain.bench.spark;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +22,7 @@ import scala.reflect.ClassTag$;
  * running job could exchange gradients without a job per step.
  *
  * <pre>
- * java … org.sparsetrain.jobs.bench.SparkFloor [master=local[2]] [partitions=2] [jobs=200] [gathers=5]
+ * java … org.sparsetrain.bench.spark.SparkFloor [master=local[2]] [partitions=2] [jobs=200] [gathers=5]
  * </pre>
  */
 public final class SparkFloor {

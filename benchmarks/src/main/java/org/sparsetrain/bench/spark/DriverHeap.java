@@ -1,4 +1,4 @@
-package org.sparsetrain.jobs.bench;
+package org.sparsetrain.bench.spark;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;

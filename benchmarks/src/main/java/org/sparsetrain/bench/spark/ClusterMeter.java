@@ -1,4 +1,4 @@
-package org.sparsetrain.jobs.bench;
+package org.sparsetrain.bench.spark;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package org.sparsetrain.jobs.bench;
+package org.sparsetrain.bench.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,8 +27,8 @@ import org.sparsetrain.training.spark.DriverMemory;
  * table row ({@code scripts/bench-sharded} prints the header and runs one JVM per row).
  *
  * <pre>
- * java … org.sparsetrain.jobs.bench.ShardedBenchmark LABEL MASTER OUT_DIR --config FILE.yaml [--set key=value …]
- * java … org.sparsetrain.jobs.bench.ShardedBenchmark --header
+ * java … org.sparsetrain.bench.spark.ShardedBenchmark LABEL MASTER OUT_DIR --config FILE.yaml [--set key=value …]
+ * java … org.sparsetrain.bench.spark.ShardedBenchmark --header
  * </pre>
  */
 public final class ShardedBenchmark {

@@ -1,4 +1,4 @@
-package org.sparsetrain.training.bench;
+package org.sparsetrain.bench.kernels;
 
 import java.util.Arrays;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package org.sparsetrain.jobs.bench;
+package org.sparsetrain.bench.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +20,7 @@ import org.sparsetrain.jobs.report.RunMetrics;
  * after-the-first-epoch figure.
  *
  * <pre>
- * java … org.sparsetrain.jobs.bench.DistributedTable MLLIB_SAMPLES_PER_S DIR…
+ * java … org.sparsetrain.bench.spark.DistributedTable MLLIB_SAMPLES_PER_S DIR…
  * </pre>
  */
 public final class DistributedTable {

@@ -1,4 +1,4 @@
-package org.sparsetrain.data.bench;
+package org.sparsetrain.bench.data;
 
 import java.util.Arrays;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package org.sparsetrain.jobs.bench;
+package org.sparsetrain.bench.spark;
 
 import java.io.IOException;
 import java.nio.file.Files;
