@@ -190,10 +190,25 @@ class SweepJobTest {
     SweepJob.run(SweepSpec.load(f.toString(), List.of()), null, out, null, quiet(), counting);
     assertEquals(2, runs.get());
 
-    // the command line: exit code 1 when a cell failed
+    // the command line: exit code 1 (FAILED, not 2 = usage) when a cell failed; it re-runs the two failed cells
     ByteArrayOutputStream o = new ByteArrayOutputStream();
-    int code = Main.run(new String[] {"sweep", "--config", f.toString(), "--out", out}, quiet(), quiet());
-    assertTrue(code == 1 || code == 2, "sweep subcommand registered or not yet: " + code);
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code = Main.run(new String[] {"sweep", "--config", f.toString(), "--out", out},
+        new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+    assertEquals(Main.FAILED, code, "out: " + o + "\nerr: " + e);
+    String console = o.toString(StandardCharsets.UTF_8);
+    assertTrue(console.contains("0 ran, 2 finished before, 2 failed"), console);
+    assertFalse(e.toString(StandardCharsets.UTF_8).contains("Usage:"), "no usage error: " + e);
+
+    // and 0 (OK) when every cell of the grid is finished: the exit code tells the two apart
+    Path good = sweepFile("    training.seed: [1, 2]\n    data.synthetic_rows: [400]", 2);
+    o.reset();
+    e.reset();
+    code = Main.run(new String[] {"sweep", "--config", good.toString(), "--out", out},
+        new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+    assertEquals(Main.OK, code, "out: " + o + "\nerr: " + e);
+    console = o.toString(StandardCharsets.UTF_8);
+    assertTrue(console.contains("0 ran, 2 finished before, 0 failed"), console);
   }
 
   @Test
