@@ -2,8 +2,18 @@ package org.sparsetrain.jobs.ml;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.zip.CRC32C;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.ParamMap;
@@ -20,13 +30,20 @@ import org.slf4j.LoggerFactory;
 import org.sparsetrain.data.BlockPacker;
 import org.sparsetrain.data.Columns;
 import org.sparsetrain.data.Validator;
+import org.sparsetrain.jobs.output.CheckpointPolicy;
 import org.sparsetrain.pruning.SparsityConfig;
 import org.sparsetrain.pruning.SparsityMethods;
 import org.sparsetrain.training.ModelSpec;
 import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
+import org.sparsetrain.training.TrainingState;
+import org.sparsetrain.training.checkpoint.Checkpoint;
+import org.sparsetrain.training.checkpoint.CheckpointStore;
+import org.sparsetrain.training.checkpoint.RestoredCheckpoint;
+import org.sparsetrain.training.checkpoint.Secrets;
 import org.sparsetrain.training.data.BatchSampler;
+import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.Activation;
 import org.sparsetrain.training.nn.Loss;
 import org.sparsetrain.training.optim.Adam;
@@ -58,8 +75,14 @@ import org.sparsetrain.training.sparsity.SparsityMethod;
  * {@code spark.kryo.registrationRequired=true} our classes must be registered. {@code fit} checks
  * the serializer setup and fails before any job with the {@code --conf} to add.
  *
- * <p>{@code checkpointDir} is recorded with the model; periodic checkpoints during {@code fit} are
- * not written yet.
+ * <p><b>Checkpoints.</b> With {@code checkpointDir} set (any Hadoop path), {@code fit} checkpoints
+ * into it through the train job's {@link CheckpointStore} and {@link CheckpointPolicy}: at every
+ * epoch's end and at the last step, atomically and verified, keeping the last three. A {@code fit}
+ * on a directory that holds checkpoints continues from the newest valid one (a finished fit's last
+ * checkpoint gives its model back without training) and ends with the model of an uninterrupted
+ * fit, bit for bit. The directory belongs to one fit: its checkpoints record the params, the layer
+ * sizes and a hash of the training rows, and a {@code fit} with other params or data fails instead
+ * of continuing them.
  */
 public final class SparseMLPClassifier
     extends ProbabilisticClassifier<Vector, SparseMLPClassifier, SparseMLPClassificationModel>
@@ -221,12 +244,13 @@ public final class SparseMLPClassifier
       TrainingPlan plan = new TrainingPlan(getEpochs(), getBatchSize(), getSeed(), optimizerOf(), getLearningRate(),
           getLrSchedule(), 0, method);
       LOG.info("{}: training {} on {} rows, {} classes, {} steps, {}", uid(), spec, packed.rows(), classes, total,
-          getCheckpointDir() == null ? "no checkpoint directory" : "checkpoint directory " + getCheckpointDir()
-              + " recorded (periodic checkpoints are not written by fit yet)");
+          getCheckpointDir() == null ? "no checkpoints" : "checkpoints in " + getCheckpointDir());
       SparkTrainerOptions options = SparkTrainerOptions.DEFAULTS.withRunName(uid());
+      SparkTrainer trainer = new SparkTrainer(spark, spec, plan, options);
       // the trainer evaluates after every epoch; on the training blocks that is the training loss and accuracy
-      TrainResult result = new SparkTrainer(spark, spec, plan, options).train(packed.blocks(), packed.blocks(),
-          TrainingListener.NONE);
+      TrainResult result = getCheckpointDir() == null
+          ? trainer.train(packed.blocks(), packed.blocks(), TrainingListener.NONE)
+          : trainWithCheckpoints(spark, trainer, spec, plan, total, packed);
       LOG.info("{}: trained {} steps in {} s, training accuracy {}, loss {}, global density {}", uid(), result.steps(),
           String.format(Locale.ROOT, "%.1f", result.wallSeconds()), String.format(Locale.ROOT, "%.4f", result.test().accuracy()),
           String.format(Locale.ROOT, "%.4f", result.test().meanLoss()),
@@ -236,6 +260,103 @@ public final class SparseMLPClassifier
     } finally {
       packed.unpersist();
     }
+  }
+
+  /**
+   * Trains with checkpoints in {@code checkpointDir}: from its newest valid checkpoint when it
+   * holds one of this fit (same params, sizes and rows), else from step 0.
+   */
+  private TrainResult trainWithCheckpoints(SparkSession spark, SparkTrainer trainer, ModelSpec spec, TrainingPlan plan,
+                                           long total, BlockPacker.Packed packed) {
+    String dirName = getCheckpointDir();
+    String fit = fitDescription(spec, plan, packed);
+    String recorded = Secrets.redactConfigText(fit);
+    ByteArrayOutputStream notes = new ByteArrayOutputStream();
+    try (PrintStream console = new PrintStream(notes, true, StandardCharsets.UTF_8)) {
+      Path dir = new Path(dirName);
+      FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      CheckpointStore store = CheckpointStore.open(fs, dir);
+      CheckpointStore.Restored<TrainingState> restored = store.restoreWith(spec, plan.method(), plan.optimizer(), (d, m) -> {
+        if (!recorded.equals(m.config())) {
+          throw new IllegalArgumentException(uid() + ": checkpointDir " + dirName + " holds checkpoints of another fit ("
+              + d.getName() + " was written with other params or training data); use another checkpointDir, or delete"
+              + " its checkpoints to start afresh");
+        }
+        RestoredCheckpoint c = Checkpoint.read(fs, d, plan.optimizer());
+        return new TrainingState(c.network(), c.optimizer(), plan.method(), plan.learningRate(total), plan.seed(), total,
+            c.step(), m.maskVersion());
+      });
+      for (String p : restored.problems()) {
+        LOG.warn("{}: checkpoint skipped: {}", uid(), p);
+      }
+      TrainingState start;
+      if (restored.found()) {
+        start = restored.value();
+        LOG.info("{}: resuming from {}: step {} of {}", uid(), restored.dir(), start.step(), total);
+      } else {
+        start = TrainingState.fresh(spec, plan, packed.rows());
+      }
+      long stepsPerEpoch = total / plan.epochs();
+      return trainer.continueTraining(start, packed.blocks(), packed.blocks(),
+          new CheckpointPolicy(store, fit, 0, true, stepsPerEpoch, start.step(), console));
+    } catch (IOException e) {
+      throw new UncheckedIOException(uid() + ": checkpointDir " + dirName + ": " + e.getMessage(), e);
+    } finally {
+      String n = notes.toString(StandardCharsets.UTF_8).strip();
+      if (!n.isEmpty()) {
+        LOG.warn("{}: {}", uid(), n);
+      }
+    }
+  }
+
+  /**
+   * What a checkpoint of this fit records as its config, and what a later fit must match to continue
+   * it: every param that shapes training, the layer sizes, and the training rows' count and hash.
+   */
+  private String fitDescription(ModelSpec spec, TrainingPlan plan, BlockPacker.Packed packed) {
+    long hash = packed.blocks().map(SparseMLPClassifier::rowsHash).fold(0L, Long::sum);
+    return String.join("\n",
+        "fit: " + getClass().getSimpleName(),
+        "layers: " + Arrays.toString(spec.sizes()),
+        "activation: " + getActivation(),
+        "method: " + getMethod(),
+        "sparsity: " + getSparsity(),
+        "distribution: " + getDistribution(),
+        "update_every: " + getUpdateEvery(),
+        "drop_fraction: " + getDropFraction(),
+        "optimizer: " + plan.optimizer().describe(),
+        "learning_rate: " + getLearningRate(),
+        "lr_schedule: " + getLrSchedule(),
+        "batch_size: " + getBatchSize(),
+        "epochs: " + getEpochs(),
+        "seed: " + getSeed(),
+        "training_rows: " + packed.rows(),
+        "training_rows_hash: " + Long.toHexString(hash),
+        "");
+  }
+
+  /**
+   * A block's rows hashed one by one (global row id, label, features as dense floats) and summed:
+   * the same for the same rows in the same order however they are cut into blocks and partitions.
+   */
+  static long rowsHash(DataBlock b) {
+    ByteBuffer buf = ByteBuffer.allocate(12 + 4 * b.features()).order(ByteOrder.LITTLE_ENDIAN);
+    CRC32C crc = new CRC32C();
+    long sum = 0;
+    for (int r = 0; r < b.rows(); r++) {
+      buf.clear();
+      buf.putLong(b.firstRow() + r).putInt(b.label(r));
+      for (float v : b.row(r)) {
+        buf.putFloat(v);
+      }
+      crc.reset();
+      crc.update(buf.array(), 0, buf.position());
+      long z = (crc.getValue() << 32 | (b.firstRow() + r) & 0xffffffffL) + 0x9e3779b97f4a7c15L;   // splitmix64's finaliser
+      z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+      z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+      sum += z ^ (z >>> 31);
+    }
+    return sum;
   }
 
   // ------------------------------------------------------------------ persistence (params only)

@@ -119,7 +119,8 @@ public interface SparseMLPParams extends Params {
       seed = new LongParam(parent, "seed", "seed of every random choice: initial masks and values, batch order, "
           + "regrowth");
       checkpointDir = new Param<>(parent, "checkpointDir", "optional directory (any Hadoop file system URI) for "
-          + "training checkpoints; recorded with the model", new NonBlank());
+          + "training checkpoints: fit writes one at every epoch's end and at the last step, and a fit with the same "
+          + "params and data continues from the newest valid one; recorded with the model", new NonBlank());
     }
 
     /** Sets every default on {@code p}, the parent these params were created with. */
