@@ -158,6 +158,20 @@ class SparkTrainJobTest {
         summary(dir.resolve("sharded")).get("model_fingerprint").asText());
   }
 
+  /** One divergence check for every engine: Spark and local runs with lr=1e6 fail alike, without a summary. */
+  @Test
+  void aDivergingRunFailsTheSameOnSparkAndLocally() {
+    var spark = TrainJobTest.run(train(dir.resolve("div-spark"), "optimizer.lr=1e6"));
+    var local = TrainJobTest.run(train(dir.resolve("div-local"), "optimizer.lr=1e6", "distribution.mode=local"));
+    assertEquals(Main.FAILED, spark.code(), spark.err());
+    assertTrue(spark.err().strip().matches("error: step \\d+: the gradient is not finite or exceeds 2\\^21 in magnitude"
+        + " \\(training diverged; lower optimizer\\.lr\\)"), spark.err());
+    assertEquals(spark.code(), local.code(), local.err());
+    assertEquals(spark.err().strip(), local.err().strip(), "the same error, at the same step");
+    assertFalse(Files.exists(dir.resolve("div-spark/summary.json")));
+    assertFalse(Files.exists(dir.resolve("div-local/summary.json")));
+  }
+
   @Test
   void autoModeSaysWhatItChoseAndWhy() {
     var r = TrainJobTest.run(train(dir.resolve("auto"), "sparsity.method=set", "distribution.mode=auto"));

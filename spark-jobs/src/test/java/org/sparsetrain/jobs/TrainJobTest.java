@@ -150,6 +150,45 @@ class TrainJobTest {
     assertFalse(Files.exists(dir.resolve("l/summary.json")));
   }
 
+  /**
+   * A learning rate of 1e6 diverges within a few steps: the local run stops at the step whose
+   * gradient is no longer finite, with the Spark trainers' one-line error and exit code, writes no
+   * summary.json, and every checkpoint it left (one per step up to then) is of an earlier step and
+   * holds finite weights.
+   */
+  @Test
+  void divergingLocalRunFailsWithTheDivergenceErrorAndWritesNoNaN() throws IOException {
+    Path out = dir.resolve("diverged");
+    Result r = run(train(out, "optimizer.lr=1e6", "checkpoint.every_steps=1", "checkpoint.keep_last=100",
+        "checkpoint.keep_best=false"));
+    assertEquals(Main.FAILED, r.code(), r.err());
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("^error: step (\\d+): the gradient is not finite or exceeds 2\\^21 in magnitude"
+            + " \\(training diverged; lower optimizer\\.lr\\)$").matcher(r.err().strip());
+    assertTrue(m.matches(), "one-line divergence error: " + r.err());
+    long divergedAt = Long.parseLong(m.group(1));
+    assertFalse(Files.exists(out.resolve("summary.json")), "a diverged run writes no summary.json");
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
+    List<Path> checkpoints;
+    try (var dirs = Files.list(out.resolve("checkpoints"))) {
+      checkpoints = dirs.filter(d -> d.getFileName().toString().startsWith("step-")).sorted().toList();
+    }
+    assertEquals(divergedAt - 1, checkpoints.size(), "one checkpoint per step before the diverged one: " + checkpoints);
+    for (Path c : checkpoints) {
+      var read = org.sparsetrain.training.checkpoint.Checkpoint.read(fs, new org.apache.hadoop.fs.Path(c.toUri()),
+          new org.sparsetrain.training.optim.Sgd(0.9, true, 5e-4, false));
+      assertTrue(read.step() < divergedAt, c + " is of step " + read.step());
+      for (int l = 0; l < read.network().layerCount(); l++) {
+        var layer = read.network().layer(l);
+        for (float[] a : List.of(Arrays.copyOf(layer.values(), layer.nnz()), layer.bias())) {
+          for (float v : a) {
+            assertTrue(Float.isFinite(v), c + " layer " + l + " holds " + v);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void finishedOutputDirectoryIsNotOverwritten() {
     Path out = dir.resolve("done");

@@ -15,8 +15,8 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
 /**
  * Trains in one JVM, without Spark: the reference the distributed trainer is checked against.
  * Each step takes the global batch of {@link BatchSampler}, computes the mean gradient in one
- * forward/backward pass and hands it to {@link TrainingState#finishStep}; each epoch ends with an
- * evaluation on the held-out block.
+ * forward/backward pass, checks it ({@link Divergence}, as the Spark trainers do) and hands it to
+ * {@link TrainingState#finishStep}; each epoch ends with an evaluation on the held-out block.
  */
 public final class LocalTrainer {
   /** Rows of a dense-gradient block: at most this many floats are materialised at once. */
@@ -76,6 +76,7 @@ public final class LocalTrainer {
       float[] grad = new float[layout.size()];
       BatchStats s = net.accumulateGradient(x, n, y, 0, 1f / n, grad, layout, ws);
       epochStats = epochStats.plus(s);
+      Divergence.check(t, grad);   // before the optimizer: a diverged step reaches no weight, checkpoint or summary
       boolean dense = state.method().updatesAt(t) && state.method().growthInput(t) == GrowthInput.DENSE_GRADIENT;
       double[] churn = state.finishStep(grad, layout, dense ? (l, v) -> inactiveGradient(net, ws, l, v) : null);
       double ms = (System.nanoTime() - t0) / 1e6;

@@ -17,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparsetrain.training.Divergence;
 import org.sparsetrain.training.EpochReport;
 import org.sparsetrain.training.MaskUpdateReport;
 import org.sparsetrain.training.ModelSpec;
@@ -303,8 +304,7 @@ public final class SparkTrainer {
               + " rows of the global batch: the cached shards do not match the data");
         }
         if (sum.bad) {
-          throw new IllegalStateException("step " + t + ": the gradient is not finite or exceeds 2^21 in magnitude"
-              + " (training diverged; lower optimizer.lr)");
+          throw Divergence.diverged(t);
         }
         if (onDriver) {
           driverNanos = sum.computeNanos;
@@ -512,8 +512,7 @@ public final class SparkTrainer {
           int at = 0;
           for (Parts.Piece p : pieces(new Block(l, r0, r1, n))) {
             if (p.bad) {
-              throw new IllegalStateException("step " + t + ": dense gradient of layer " + l + " rows " + p.r0 + ".."
-                  + (p.r1 - 1) + " is not finite or exceeds 2^21 in magnitude (training diverged; lower optimizer.lr)");
+              throw Divergence.diverged(t, "dense gradient of layer " + l + " rows " + p.r0 + ".." + (p.r1 - 1));
             }
             int count = (p.r1 - p.r0) * in - (rp[p.r1] - rp[p.r0]);
             int sent = keep < 0 ? count : Math.min(keep, count);

@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparsetrain.training.Divergence;
 import org.sparsetrain.training.EpochReport;
 import org.sparsetrain.training.MaskUpdateReport;
 import org.sparsetrain.training.ModelSpec;
@@ -683,8 +684,7 @@ public final class ShardedSparkTrainer {
       for (ShardMessages.ShardSummary s : mat.summaries) {
         received += s.bytes();
         if (s.bad) {
-          throw new IllegalStateException("step " + t + ": the gradient is not finite or exceeds 2^21 in magnitude"
-              + " (training diverged; lower optimizer.lr)");
+          throw Divergence.diverged(t);
         }
         if (s.key == 0) {
           head = s;
