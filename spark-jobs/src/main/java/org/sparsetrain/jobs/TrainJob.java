@@ -165,7 +165,7 @@ public final class TrainJob {
   static RetentionPolicy retention(JobConfig cfg) {
     int keep = cfg.getInt("checkpoint.keep_last");
     if (keep < 1) {
-      throw new ConfigException(cfg.source() + ": checkpoint.keep_last must be >= 1, got " + keep);
+      throw cfg.invalid("checkpoint.keep_last must be >= 1, got " + keep);
     }
     RetentionPolicy p = RetentionPolicy.keepLast(keep);
     return cfg.getBool("checkpoint.keep_best") ? p.keepBest(CheckpointPolicy.METRIC, true) : p;
@@ -189,8 +189,8 @@ public final class TrainJob {
       case "synthetic": {
         long rows = cfg.getLong("data.synthetic_rows");
         long testRows = cfg.getLong("data.synthetic_test_rows");
-        checkIntRows(rows, "data.synthetic_rows");
-        checkIntRows(testRows, "data.synthetic_test_rows");
+        checkIntRows(cfg, rows, "data.synthetic_rows");
+        checkIntRows(cfg, testRows, "data.synthetic_test_rows");
         long seed = cfg.getLong("training.seed");
         if (which.equals("train")) {
           block = SyntheticTeacher.generate((int) rows, features, classes, seed, 0);
@@ -201,7 +201,7 @@ public final class TrainJob {
         break;
       }
       default:
-        throw new ConfigException(cfg.source() + ": unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
+        throw cfg.invalid("unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
     }
     int limit = cfg.getInt("data.limit_" + which);
     if (limit > 0) {
@@ -211,9 +211,9 @@ public final class TrainJob {
     return block;
   }
 
-  private static void checkIntRows(long rows, String key) {
+  private static void checkIntRows(JobConfig cfg, long rows, String key) {
     if (rows <= 0 || rows > Integer.MAX_VALUE) {
-      throw new ConfigException(key + " must be in [1, " + Integer.MAX_VALUE + "] for a single-JVM run, got " + rows);
+      throw cfg.invalid(key + " must be in [1, " + Integer.MAX_VALUE + "] for a single-JVM run, got " + rows);
     }
   }
 

@@ -189,6 +189,40 @@ class TrainJobTest {
     }
   }
 
+  /**
+   * An invalid value is blamed on where it came from, once: the config file, a {@code --conf
+   * spark.sparsetrain.*} property (as spark-submit passes it) or a {@code --set} argument.
+   */
+  @Test
+  void anInvalidValueNamesWhereItCameFrom() throws IOException {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "sparsity:\n  target: 1.5\n");
+    Path good = dir.resolve("good.yaml");
+    Files.writeString(good, "sparsity:\n  target: 0.8\n");
+    String problem = "sparsity.target must be in [0,1), got 1.5";
+
+    Result file = run("train", "--config", bad.toString(), "--out", dir.resolve("f").toString());
+    assertEquals(Main.USAGE, file.code(), file.err());
+    assertEquals("error: " + bad + ": " + problem, file.err().strip());
+
+    Result set = run("train", "--config", good.toString(), "--out", dir.resolve("s").toString(),
+        "--set", "sparsity.target=1.5");
+    assertEquals(Main.USAGE, set.code(), set.err());
+    assertEquals("error: --set sparsity.target=1.5: " + problem, set.err().strip());
+
+    try {
+      System.setProperty("spark.sparsetrain.sparsity.target", "1.5");
+      Result conf = run("train", "--config", good.toString(), "--out", dir.resolve("c").toString());
+      assertEquals(Main.USAGE, conf.code(), conf.err());
+      assertEquals("error: --conf spark.sparsetrain.sparsity.target=1.5: " + problem, conf.err().strip());
+    } finally {
+      System.clearProperty("spark.sparsetrain.sparsity.target");
+    }
+    for (String d : List.of("f", "s", "c")) {
+      assertFalse(Files.exists(dir.resolve(d)), "nothing written before the config is valid: " + d);
+    }
+  }
+
   @Test
   void finishedOutputDirectoryIsNotOverwritten() {
     Path out = dir.resolve("done");

@@ -25,8 +25,10 @@ import org.sparsetrain.jobs.config.ConfigKey.Kind;
  * {@code spark-submit --conf spark.sparsetrain.sparsity.target=0.95} passes to the driver), then
  * {@code --set key=value} overrides, each checked against
  * {@link ConfigKeys}: an unknown key, a value of the wrong kind or an unreadable file is a
- * {@link ConfigException} naming the key and the file. Immutable once resolved; every key has a
- * value (its default when not given).
+ * {@link ConfigException} naming the key and where it came from. Immutable once resolved; every key
+ * has a value (its default when not given) and remembers where its value came from
+ * ({@link #origin}), so that a value found invalid later is blamed on its origin ({@link #invalid}):
+ * {@code --set sparsity.target=1.5}, {@code --conf spark.sparsetrain.sparsity.target=1.5} or the file.
  */
 public final class JobConfig {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
@@ -34,10 +36,12 @@ public final class JobConfig {
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
   private final Map<String, Object> values;
+  private final Map<String, String> origins;
   private final String source;
 
-  private JobConfig(Map<String, Object> values, String source) {
+  private JobConfig(Map<String, Object> values, Map<String, String> origins, String source) {
     this.values = Collections.unmodifiableMap(values);
+    this.origins = Collections.unmodifiableMap(origins);
     this.source = source;
   }
 
@@ -54,6 +58,7 @@ public final class JobConfig {
         .forEach(k -> all.add(k + "=" + System.getProperty(k)));
     all.addAll(overrides);
     Map<String, Object> v = defaults();
+    Map<String, String> origins = new LinkedHashMap<>();
     String source = file == null ? "defaults" : file;
     if (file != null) {
       JsonNode root = readTree(file);
@@ -65,29 +70,32 @@ public final class JobConfig {
         flatten("", root, flat, file);
         for (Map.Entry<String, JsonNode> e : flat.entrySet()) {
           v.put(e.getKey(), convert(e.getKey(), e.getValue(), file));
+          origins.put(e.getKey(), file);
         }
       }
     }
     for (String entry : all) {
       boolean spark = entry.startsWith(SPARK_PREFIX);
       String o = spark ? entry.substring(SPARK_PREFIX.length()) : entry;
-      String where = spark ? "--conf " + SPARK_PREFIX + o.substring(0, Math.max(0, o.indexOf('='))) : "--set";
       int eq = o.indexOf('=');
       if (eq <= 0) {
-        throw new ConfigException("--set expects key=value, got '" + o + "'");
+        throw new ConfigException((spark ? "--conf " + entry : "--set") + " expects key=value, got '" + o + "'");
       }
       String key = o.substring(0, eq).trim();
       String raw = o.substring(eq + 1);
+      // the argument as the user typed it: --set sparsity.target=1.5, --conf spark.sparsetrain.sparsity.target=1.5
+      String where = (spark ? "--conf " + SPARK_PREFIX : "--set ") + key + "=" + raw;
       check(key, where);
       JsonNode node;
       try {
         node = YAML.readTree(raw.isEmpty() ? "''" : raw);
       } catch (JsonProcessingException e) {
-        throw new ConfigException(where + " " + key + ": cannot parse value '" + raw + "'");
+        throw new ConfigException(where + ": cannot parse value '" + raw + "'");
       }
       v.put(key, convert(key, node == null ? YAML.getNodeFactory().textNode(raw) : node, where));
+      origins.put(key, where);
     }
-    return new JobConfig(v, source);
+    return new JobConfig(v, origins, source);
   }
 
   /** A resolved config from a map of dotted keys (e.g. a saved {@code config.yaml} of a run). */
@@ -97,7 +105,7 @@ public final class JobConfig {
       check(e.getKey(), "map");
       v.put(e.getKey(), convert(e.getKey(), YAML.valueToTree(e.getValue()), "map"));
     }
-    return new JobConfig(v, "map");
+    return new JobConfig(v, new LinkedHashMap<>(), "map");
   }
 
   private static Map<String, Object> defaults() {
@@ -212,8 +220,77 @@ public final class JobConfig {
     }
   }
 
+  /** This config with {@code key} set to {@code value}, which came from {@code origin} (for error messages). */
+  public JobConfig with(String key, Object value, String origin) {
+    check(key, origin);
+    Map<String, Object> v = new LinkedHashMap<>(values);
+    v.put(key, convert(key, YAML.valueToTree(value), origin));
+    Map<String, String> o = new LinkedHashMap<>(origins);
+    o.put(key, origin);
+    return new JobConfig(v, o, source);
+  }
+
   /** Where the config came from (file name, "defaults" or "map"). */
   public String source() { return source; }
+
+  /**
+   * Where {@code key}'s value came from: {@code --set key=value}, {@code --conf
+   * spark.sparsetrain.key=value} or the file's name; {@link #source()} for a key left at its default.
+   */
+  public String origin(String key) {
+    return origins.getOrDefault(key, source);
+  }
+
+  /**
+   * A {@link ConfigException} for a value found invalid after loading, blamed on where the value
+   * came from: the origins of the keys {@code message} names that were given (else of the given
+   * {@code keys}, the ones that may be at fault when the message names none or only defaults), each once, e.g. {@code --set sparsity.target=1.5: sparsity.target
+   * must be in [0,1), got 1.5}; the config's source when none of them was given.
+   */
+  public ConfigException invalid(String message, String... keys) {
+    List<String> where = new ArrayList<>();
+    List<String> named = mentioned(message);
+    for (String k : named.isEmpty() ? List.of(keys) : named) {
+      String o = origins.get(k);
+      if (o != null && !where.contains(o)) {
+        where.add(o);
+      }
+    }
+    if (where.isEmpty() && !named.isEmpty()) {   // keys at their defaults: the message may hinge on the others
+      for (String k : keys) {
+        String o = origins.get(k);
+        if (o != null && !where.contains(o)) {
+          where.add(o);
+        }
+      }
+    }
+    if (where.isEmpty()) {
+      where.add(source);
+    }
+    return new ConfigException(String.join(", ", where) + ": " + message);
+  }
+
+  /** The known keys {@code message} names, in the order it names them. */
+  private static List<String> mentioned(String message) {
+    Map<Integer, String> at = new java.util.TreeMap<>();
+    for (ConfigKey k : ConfigKeys.all()) {
+      String name = k.name();
+      for (int i = message.indexOf(name); i >= 0; i = message.indexOf(name, i + 1)) {
+        int end = i + name.length();
+        boolean startsWord = i == 0 || !isKeyChar(message.charAt(i - 1));
+        boolean endsWord = end == message.length() || !isKeyChar(message.charAt(end)) || message.charAt(end) == '.';
+        if (startsWord && endsWord) {
+          at.putIfAbsent(i, name);
+          break;
+        }
+      }
+    }
+    return new ArrayList<>(at.values());
+  }
+
+  private static boolean isKeyChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '.';
+  }
 
   public int getInt(String key) { return (Integer) get(key); }
   public long getLong(String key) { return ((Number) get(key)).longValue(); }

@@ -22,7 +22,7 @@ public final class TrainSetup {
       return new ModelSpec(c.getIntArray("model.layers"), Activation.parse(c.getString("model.activation")),
           Loss.parse(c.getString("model.loss")));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(c.source() + ": " + e.getMessage());
+      throw c.invalid(e.getMessage(), "model.layers", "model.activation", "model.loss");
     }
   }
 
@@ -35,7 +35,7 @@ public final class TrainSetup {
     try {
       return b.build();
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(c.source() + ": " + e.getMessage());
+      throw c.invalid(e.getMessage(), sparsityKeys());
     }
   }
 
@@ -46,8 +46,10 @@ public final class TrainSetup {
       SparsityMethod m = SparsityMethods.create(sparsity(c), totalSteps, sizes);
       m.initialDensities(sizes);
       return m;
+    } catch (ConfigException e) {
+      throw e;   // already says where the value came from
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(c.source() + ": " + e.getMessage());
+      throw c.invalid(e.getMessage(), append(sparsityKeys(), "model.layers"));
     }
   }
 
@@ -63,12 +65,12 @@ public final class TrainSetup {
           return new Adam(c.getDouble("optimizer.beta1"), c.getDouble("optimizer.beta2"), c.getDouble("optimizer.eps"),
               c.getDouble("optimizer.weight_decay"), name.equals("adamw") || c.getBool("optimizer.decoupled_weight_decay"));
         default:
-          throw new ConfigException(c.source() + ": unknown optimizer.name '" + name + "' (known: sgd, adam, adamw)");
+          throw c.invalid("unknown optimizer.name '" + name + "' (known: sgd, adam, adamw)");
       }
     } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(c.source() + ": " + e.getMessage());
+      throw c.invalid(e.getMessage(), keysOf("optimizer."));
     }
   }
 
@@ -81,23 +83,38 @@ public final class TrainSetup {
     } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(c.source() + ": " + e.getMessage());
+      throw c.invalid(e.getMessage(), append(keysOf("optimizer."), "training.epochs", "training.batch_size"));
     }
+  }
+
+  /** Every known key under {@code prefix} (e.g. {@code optimizer.}): where to look for the origin of a message naming none. */
+  public static String[] keysOf(String prefix) {
+    return ConfigKeys.all().stream().map(ConfigKey::name).filter(n -> n.startsWith(prefix)).toArray(String[]::new);
+  }
+
+  private static String[] sparsityKeys() {
+    return keysOf("sparsity.");
+  }
+
+  private static String[] append(String[] keys, String... more) {
+    String[] all = java.util.Arrays.copyOf(keys, keys.length + more.length);
+    System.arraycopy(more, 0, all, keys.length, more.length);
+    return all;
   }
 
   /** Checks everything that can be checked before data is read. */
   public static void validate(JobConfig c) {
     model(c);
     if (c.getInt("training.epochs") <= 0) {
-      throw new ConfigException(c.source() + ": training.epochs must be > 0, got " + c.getInt("training.epochs"));
+      throw c.invalid("training.epochs must be > 0, got " + c.getInt("training.epochs"));
     }
     if (c.getInt("training.batch_size") <= 0) {
-      throw new ConfigException(c.source() + ": training.batch_size must be > 0, got " + c.getInt("training.batch_size"));
+      throw c.invalid("training.batch_size must be > 0, got " + c.getInt("training.batch_size"));
     }
     plan(c, 1000);
     String mode = c.getString("distribution.mode");
     if (!List.of("driver", "sharded", "auto", "local").contains(mode)) {
-      throw new ConfigException(c.source() + ": distribution.mode must be driver, sharded, auto or local, got '" + mode + "'");
+      throw c.invalid("distribution.mode must be driver, sharded, auto or local, got '" + mode + "'");
     }
   }
 }

@@ -76,14 +76,15 @@ public final class Engines {
       return new LocalEngine(data.train(), data.test());
     }
     if (cfg.getInt("data.limit_train") > 0 || cfg.getInt("data.limit_test") > 0) {
-      throw new ConfigException(cfg.source() + ": data.limit_train/limit_test are for distribution.mode=local only");
+      throw cfg.invalid("data.limit_train/limit_test are for distribution.mode=local only", "data.limit_train", "data.limit_test",
+          "distribution.mode");
     }
     SparkTrainerOptions options;
     try {
       options = SparkTrainerOptions.DEFAULTS.withLocalSteps(cfg.getInt("distribution.local_steps"))
           .withVirtualShards(cfg.getInt("distribution.virtual_shards")).withLogEvery(0);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(cfg.source() + ": " + e.getMessage());
+      throw cfg.invalid(e.getMessage(), "distribution.local_steps", "distribution.virtual_shards");
     }
     SparkSession spark = session.spark();
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -107,13 +108,13 @@ public final class Engines {
         train = BlockPacker.synthetic(sc, teacher, rows, partitions);
         long testRows = cfg.getLong("data.synthetic_test_rows");
         if (testRows <= 0 || testRows > Integer.MAX_VALUE) {
-          throw new ConfigException(cfg.source() + ": data.synthetic_test_rows must be in [1, " + Integer.MAX_VALUE + "]");
+          throw cfg.invalid("data.synthetic_test_rows must be in [1, " + Integer.MAX_VALUE + "], got " + testRows);
         }
         test = sc.parallelize(List.of(teacher.block(rows, (int) testRows)), 1).cache();
         break;
       }
       default:
-        throw new ConfigException(cfg.source() + ": unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
+        throw cfg.invalid("unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
     }
     ShardedOptions sharded = null;
     if (mode.equals("sharded")) {
@@ -121,7 +122,7 @@ public final class Engines {
         sharded = new ShardedOptions(options, cfg.getInt("distribution.shards"), cfg.getInt("distribution.lineage_checkpoint_every"),
             null, ShardedOptions.DEFAULTS.candidateFraction(), true, cfg.getInt("distribution.max_recoveries"));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(cfg.source() + ": " + e.getMessage());
+        throw cfg.invalid(e.getMessage(), TrainSetup.keysOf("distribution."));
       }
     }
     return new SparkEngine(spark, session.owned(), train, test, options, sharded);

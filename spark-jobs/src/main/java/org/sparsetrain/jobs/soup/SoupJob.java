@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -94,7 +92,7 @@ public final class SoupJob {
     try {
       split = SoupData.split(data.train(), set.validationFraction, cfg.getLong("training.seed"));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(cfg.source() + ": " + e.getMessage());
+      throw cfg.invalid(e.getMessage(), "soup.validation_fraction");
     }
     output.write(RunOutput.CONFIG, cfg.toYaml());
     output.delete(SOUP);
@@ -122,7 +120,7 @@ public final class SoupJob {
             options = SparkTrainerOptions.DEFAULTS.withLocalSteps(cfg.getInt("distribution.local_steps"))
                 .withVirtualShards(cfg.getInt("distribution.virtual_shards")).withLogEvery(0);
           } catch (IllegalArgumentException e) {
-            throw new ConfigException(cfg.source() + ": " + e.getMessage());
+            throw cfg.invalid(e.getMessage(), "distribution.local_steps", "distribution.virtual_shards");
           }
           trainer = new IngredientTrainer.FairJobs(sc, split.train(), split.validation(), partitions, options);
         }
@@ -326,14 +324,15 @@ public final class SoupJob {
   }
 
   private static TrainingPlan plan(JobConfig cfg, long seed, double weightDecay, int epochs, ImpMethod method) {
-    Map<String, Object> v = new LinkedHashMap<>(cfg.values());
-    v.put("optimizer.weight_decay", weightDecay);
-    JobConfig c = JobConfig.of(v);
+    JobConfig c = cfg.getDouble("optimizer.weight_decay") == weightDecay ? cfg
+        : cfg.with("optimizer.weight_decay", weightDecay, cfg.origin("soup.weight_decays"));
     try {
       return new TrainingPlan(epochs, cfg.getInt("training.batch_size"), seed, TrainSetup.optimizer(c),
           cfg.getDouble("optimizer.lr"), cfg.getString("optimizer.lr_schedule"), cfg.getLong("optimizer.warmup_steps"), method);
+    } catch (ConfigException e) {
+      throw e;   // says where the value came from
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(cfg.source() + ": " + e.getMessage());
+      throw c.invalid(e.getMessage(), TrainSetup.keysOf("optimizer."));
     }
   }
 
@@ -343,18 +342,17 @@ public final class SoupJob {
                   String concurrency, int parallelism) {
     static Settings of(JobConfig c) {
       TrainSetup.validate(c);
-      String src = c.source() + ": ";
       if (!c.getString("sparsity.method").equals("imp")) {
-        throw new ConfigException(src + "the soup job prunes by IMP: set sparsity.method: imp (got '"
+        throw c.invalid("the soup job prunes by IMP: set sparsity.method: imp (got '"
             + c.getString("sparsity.method") + "'); sparsity.target is the final sparsity");
       }
       int phases = c.getInt("soup.phases");
       int m = c.getInt("soup.ingredients");
       if (phases < 1) {
-        throw new ConfigException(src + "soup.phases must be >= 1, got " + phases);
+        throw c.invalid("soup.phases must be >= 1, got " + phases);
       }
       if (m < 1) {
-        throw new ConfigException(src + "soup.ingredients must be >= 1, got " + m);
+        throw c.invalid("soup.ingredients must be >= 1, got " + m);
       }
       String vary = c.getString("soup.vary");
       double[] wd = c.getDoubleArray("soup.weight_decays");
@@ -364,43 +362,43 @@ public final class SoupJob {
           break;
         case "weight_decay":
           if (wd.length != m) {
-            throw new ConfigException(src + "soup.vary=weight_decay needs soup.weight_decays with one value per ingredient ("
+            throw c.invalid("soup.vary=weight_decay needs soup.weight_decays with one value per ingredient ("
                 + m + "), got " + wd.length);
           }
           break;
         case "epochs":
           if (ep.length != m) {
-            throw new ConfigException(src + "soup.vary=epochs needs soup.epochs_per_ingredient with one value per ingredient ("
+            throw c.invalid("soup.vary=epochs needs soup.epochs_per_ingredient with one value per ingredient ("
                 + m + "), got " + ep.length);
           }
           for (int e : ep) {
             if (e < 1) {
-              throw new ConfigException(src + "soup.epochs_per_ingredient values must be >= 1, got " + e);
+              throw c.invalid("soup.epochs_per_ingredient values must be >= 1, got " + e);
             }
           }
           break;
         default:
-          throw new ConfigException(src + "soup.vary must be seed, weight_decay or epochs, got '" + vary + "'");
+          throw c.invalid("soup.vary must be seed, weight_decay or epochs, got '" + vary + "'");
       }
       int epochs = c.getInt("training.epochs");
       int pre = c.getInt("soup.pretrain_epochs") > 0 ? c.getInt("soup.pretrain_epochs") : epochs;
       int re = c.getInt("soup.retrain_epochs") > 0 ? c.getInt("soup.retrain_epochs") : epochs;
       if (c.getInt("soup.pretrain_epochs") < 0 || c.getInt("soup.retrain_epochs") < 0) {
-        throw new ConfigException(src + "soup.pretrain_epochs and soup.retrain_epochs must be >= 0");
+        throw c.invalid("soup.pretrain_epochs and soup.retrain_epochs must be >= 0");
       }
       PruneCriterion prune;
       try {
         prune = PruneCriteria.named(c.getString("soup.prune"));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(src + e.getMessage());
+        throw c.invalid(e.getMessage(), "soup.prune");
       }
       String next = c.getString("soup.next_from");
       if (!next.equals("greedy") && !next.equals("uniform")) {
-        throw new ConfigException(src + "soup.next_from must be greedy or uniform, got '" + next + "'");
+        throw c.invalid("soup.next_from must be greedy or uniform, got '" + next + "'");
       }
       double vf = c.getDouble("soup.validation_fraction");
       if (!(vf > 0 && vf < 1)) {
-        throw new ConfigException(src + "soup.validation_fraction must be in (0, 1), got " + vf);
+        throw c.invalid("soup.validation_fraction must be in (0, 1), got " + vf);
       }
       String conc = c.getString("soup.concurrency");
       boolean local = c.getString("distribution.mode").equals("local");
@@ -408,18 +406,18 @@ public final class SoupJob {
         case "tasks":
         case "fair_jobs":
           if (local) {
-            throw new ConfigException(src + "soup.concurrency=" + conc + " runs on Spark; with distribution.mode=local use threads or sequential");
+            throw c.invalid("soup.concurrency=" + conc + " runs on Spark; with distribution.mode=local use threads or sequential");
           }
           break;
         case "threads":
         case "sequential":
           break;
         default:
-          throw new ConfigException(src + "soup.concurrency must be tasks, fair_jobs, threads or sequential, got '" + conc + "'");
+          throw c.invalid("soup.concurrency must be tasks, fair_jobs, threads or sequential, got '" + conc + "'");
       }
       int par = c.getInt("soup.parallelism");
       if (par < 0) {
-        throw new ConfigException(src + "soup.parallelism must be >= 0, got " + par);
+        throw c.invalid("soup.parallelism must be >= 0, got " + par);
       }
       return new Settings(phases, m, vary, wd, ep, pre, re, prune, next, vf, conc, par);
     }
