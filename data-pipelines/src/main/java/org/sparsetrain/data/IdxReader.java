@@ -148,7 +148,11 @@ public final class IdxReader {
     Path p = new Path(path);
     try {
       FileSystem fs = p.getFileSystem(conf);
-      long length = fs.getFileStatus(p).getLen();
+      org.apache.hadoop.fs.FileStatus status = fs.getFileStatus(p);
+      if (status.isDirectory()) {
+        throw new DataException(path, "is a directory; an IDX " + (images ? "images" : "labels") + " file (gzipped or plain) is expected");
+      }
+      long length = status.getLen();
       if (length == 0) {
         throw new DataException(path, "empty file (0 bytes)");
       }

@@ -126,6 +126,14 @@ class IdxReaderTest {
   }
 
   @Test
+  void aDirectoryIsReportedAsADirectoryNotAsMissing() throws java.io.IOException {
+    String lab = write(dir, "l", labels(3, 2));
+    String folder = java.nio.file.Files.createDirectories(dir.resolve("images-dir")).toString();
+    DataException e = fails(folder, lab);
+    assertEquals(folder + ": is a directory; an IDX images file (gzipped or plain) is expected", e.getMessage());
+  }
+
+  @Test
   void emptyFile() {
     String img = write(dir, "empty-images", new byte[0]);
     assertNames(fails(img, write(dir, "l", labels(3, 2))), "empty-images", "empty file");
