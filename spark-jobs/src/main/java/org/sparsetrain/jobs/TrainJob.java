@@ -66,6 +66,8 @@ public final class TrainJob {
       throws IOException {
     TrainSetup.validate(cfg);
     String mode = Engines.resolveMode(cfg, console);
+    // before Spark starts: the output can be created, written and reached; the data files exist
+    Preflight.check(cfg, out, Engines.hadoopBeforeSession(mode));
     Engines.Session session = Engines.session(cfg, mode, master);
     Engine engine = null;
     try {

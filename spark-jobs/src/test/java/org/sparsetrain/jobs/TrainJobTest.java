@@ -224,6 +224,82 @@ class TrainJobTest {
   }
 
   @Test
+  void aDataPathThatIsADirectoryIsReportedAsOneBeforeAnythingRuns() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("fashion"));
+    Path out = dir.resolve("dirdata");
+    for (String mode : List.of("local", "driver")) {
+      Result r = run("train", "--out", out.toString(), "--set", "distribution.mode=" + mode,
+          "--set", "data.train_images=" + folder);
+      assertEquals(Main.BAD_DATA, r.code(), r.err());
+      assertEquals("error: " + folder + ": is a directory, but data.train_images (--set data.train_images=" + folder
+          + ") must name a file: an IDX file, gzipped or plain", r.err().strip(), mode);
+      assertFalse(Files.exists(out), "checked before the output directory is created");
+    }
+  }
+
+  /**
+   * An output directory that cannot be created is reported at start-up with the reason and the fix:
+   * here a path under a regular file, which fails for root too (unlike permission bits).
+   */
+  @Test
+  void anOutputDirectoryUnderAFileIsReportedAtStartUp() throws IOException {
+    Path file = Files.writeString(dir.resolve("plain-file"), "x");
+    Path out = file.resolve("run");
+    Result r = run(train(out));
+    assertEquals(Main.USAGE, r.code(), r.err());
+    assertEquals("error: --out " + out + ": cannot create the output directory (" + file
+        + " is a file, not a directory); choose a writable --out", r.err().strip());
+    assertFalse(r.out().contains("sparsetrain train:"), "nothing started: " + r.out());
+  }
+
+  /** An output directory whose parent denies writing (skipped as root, for whom permission bits do not apply). */
+  @Test
+  void anOutputDirectoryUnderAReadOnlyDirectoryIsReportedAtStartUp() throws IOException {
+    Path ro = Files.createDirectories(dir.resolve("ro"));
+    assertTrue(ro.toFile().setWritable(false, false));
+    try {
+      org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "running as root: permission bits do not stop writes");
+      Path out = ro.resolve("x");
+      Result r = run(train(out));
+      assertEquals(Main.USAGE, r.code(), r.err());
+      assertEquals("error: --out " + out + ": cannot create the output directory (permission denied on " + ro
+          + "); choose a writable --out", r.err().strip());
+    } finally {
+      ro.toFile().setWritable(true, false);
+    }
+  }
+
+  /**
+   * An {@code s3a://} output whose endpoint does not answer (a closed local port) fails at start-up
+   * with the endpoint and the fix, after a bounded probe rather than S3A's minutes of retries.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void anUnreachableS3EndpointFailsFastNamingTheEndpoint() throws IOException {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    String endpoint = "http://127.0.0.1:" + port;
+    java.util.Map<String, String> props = java.util.Map.of("spark.hadoop.fs.s3a.endpoint", endpoint,
+        "spark.hadoop.fs.s3a.path.style.access", "true", "spark.hadoop.fs.s3a.endpoint.region", "us-east-1",
+        "spark.hadoop.fs.s3a.access.key", "k", "spark.hadoop.fs.s3a.secret.key", "s",
+        "spark.hadoop.fs.s3a.connection.ssl.enabled", "false");
+    props.forEach(System::setProperty);
+    try {
+      String[] args = train(dir.resolve("x"));
+      args[2] = "s3a://runs/job";   // --out
+      Result r = run(args);
+      assertEquals(Main.IO, r.code(), r.err());
+      assertTrue(r.err().strip().matches("error: --out s3a://runs/job: cannot reach the endpoint " + java.util.regex.Pattern.quote(endpoint)
+          + " \\(.*Connect.*\\); check fs.s3a.endpoint / network"), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+    } finally {
+      props.keySet().forEach(System::clearProperty);
+    }
+  }
+
+  @Test
   void finishedOutputDirectoryIsNotOverwritten() {
     Path out = dir.resolve("done");
     assertEquals(0, run(train(out, "sparsity.method=static")).code());

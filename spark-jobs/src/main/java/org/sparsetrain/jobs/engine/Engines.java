@@ -28,9 +28,12 @@ public final class Engines {
    * {@code master}) and whether this run owns it; null for {@code local} mode.
    */
   public record Session(SparkSession spark, boolean owned) {
-    /** The Hadoop configuration runs read and write through: Spark's ({@code spark.hadoop.*}) or the default. */
+    /**
+     * The Hadoop configuration runs read and write through: Spark's, or without Spark the default
+     * with the {@code spark.hadoop.*} system properties applied as Spark would.
+     */
     public Configuration hadoop() {
-      return spark == null ? new Configuration() : spark.sparkContext().hadoopConfiguration();
+      return spark == null ? withSparkHadoopProperties(new Configuration()) : spark.sparkContext().hadoopConfiguration();
     }
 
     /** Stops the session if this run started it. */
@@ -56,6 +59,29 @@ public final class Engines {
     String chosen = c.mode().name().toLowerCase(java.util.Locale.ROOT);
     console.println("distribution.mode auto: " + chosen + " (" + c.reason() + ")");
     return chosen;
+  }
+
+  /**
+   * The Hadoop configuration a run in {@code mode} will use, before its session starts: the
+   * existing session's, or the default with the {@code spark.hadoop.*} system properties (what
+   * spark-submit's {@code --conf spark.hadoop.*} sets) applied, as a new session's will have them.
+   */
+  public static Configuration hadoopBeforeSession(String mode) {
+    if (!mode.equals("local") && SparkEngine.sessionExists()) {
+      var active = SparkSession.getActiveSession();
+      return (active.isDefined() ? active.get() : SparkSession.getDefaultSession().get()).sparkContext().hadoopConfiguration();
+    }
+    return withSparkHadoopProperties(new Configuration());
+  }
+
+  /** {@code conf} with every {@code spark.hadoop.KEY} system property set as {@code KEY}. */
+  static Configuration withSparkHadoopProperties(Configuration conf) {
+    for (String k : System.getProperties().stringPropertyNames()) {
+      if (k.startsWith("spark.hadoop.")) {
+        conf.set(k.substring("spark.hadoop.".length()), System.getProperty(k), "spark.hadoop property");
+      }
+    }
+    return conf;
   }
 
   public static Session session(JobConfig cfg, String mode, String master) {
