@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The application jar through spark-submit (Spark's own SparkSubmit, as scripts/submit runs it
  * when no Spark installation is on the PATH): on local[2], and on a standalone cluster whose
- * master, worker and executors are separate JVMs (scripts/cluster). Both give the same model.
+ * master, two one-core workers and their executors are separate JVMs (scripts/cluster up 2: one
+ * executor of one core on each worker). Both give the same model.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class SubmitIT {
@@ -63,6 +64,8 @@ class SubmitIT {
     String cluster = ROOT.resolve("scripts/cluster").toString();
     try {
       assertEquals(0, run(dir.resolve("up.log"), env, "bash", cluster, "up", "2", "2g"), Files.readString(dir.resolve("up.log")));
+      assertTrue(Files.readString(dir.resolve("up.log")).contains("2 worker(s) of 1 core and 2g each; an application gets up to"
+          + " 2 executor(s) of 1 core"), Files.readString(dir.resolve("up.log")));
       Path remote = dir.resolve("remote");
       assertEquals(0, run(dir.resolve("remote.log"), env, submit("spark://127.0.0.1:17377", remote)),
           Files.readString(dir.resolve("remote.log")));
@@ -70,6 +73,12 @@ class SubmitIT {
           Files.readString(dir.resolve("remote.log")));
       assertEquals(summary(local).get("model_fingerprint").asText(), summary(remote).get("model_fingerprint").asText(),
           "executors in other JVMs, same model");
+      for (String worker : List.of("work-1", "work-2")) {   // one executor of one core on each worker
+        try (var apps = Files.list(dir.resolve("cluster").resolve(worker))) {
+          assertEquals(1, apps.filter(a -> a.getFileName().toString().startsWith("app-")).count(),
+              "the application ran an executor on " + worker);
+        }
+      }
     } finally {
       run(dir.resolve("down.log"), env, "bash", cluster, "down");
     }
