@@ -243,7 +243,7 @@ public final class SparkTrainer {
           listener.onEpoch(new EpochReport(epoch, done, finished.meanLoss(), finished.accuracy(),
               eval.meanLoss(), eval.accuracy(), net.densities(), state.method().targetDensities(done, spec.sizes()),
               wall, (done - firstStep) * (double) plan.batchSize() / wall));
-          LOG.info("{}: epoch {} done at step {}{}: train loss {} acc {}, test loss {} acc {}", options.runName(),
+          LOG.debug("{}: epoch {} done at step {}{}: train loss {} acc {}, test loss {} acc {}", options.runName(),
               epoch, finishedAt, done == finishedAt ? "" : " (evaluated after the round, at step " + done + ")",
               fmt(finished.meanLoss()), fmt(finished.accuracy()), fmt(eval.meanLoss()), fmt(eval.accuracy()));
         }

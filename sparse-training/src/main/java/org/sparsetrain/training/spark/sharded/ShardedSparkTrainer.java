@@ -508,7 +508,7 @@ public final class ShardedSparkTrainer {
           listener.onEpoch(new EpochReport((int) ((step - 1) / spe), step, epochStats.meanLoss(), epochStats.accuracy(),
               eval.meanLoss(), eval.accuracy(), densities(), method.targetDensities(step, spec.sizes()), wall,
               (step - firstStep) * (double) plan.batchSize() / wall));
-          LOG.info("{}: epoch {} done at step {}: train loss {} acc {}, test loss {} acc {}", options.base().runName(),
+          LOG.debug("{}: epoch {} done at step {}: train loss {} acc {}, test loss {} acc {}", options.base().runName(),
               (step - 1) / spe, step, fmt(epochStats.meanLoss()), fmt(epochStats.accuracy()), fmt(eval.meanLoss()),
               fmt(eval.accuracy()));
           epochStats = BatchStats.ZERO;
