@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.sparsetrain.data.DataException;
 import org.sparsetrain.jobs.config.ConfigException;
 import org.sparsetrain.jobs.config.JobConfig;
+import org.sparsetrain.jobs.output.ExitCodes;
 import org.sparsetrain.jobs.report.RunReport;
 import org.sparsetrain.jobs.soup.SoupCommand;
 import org.sparsetrain.jobs.sweep.SweepCommand;
@@ -36,11 +37,12 @@ import picocli.CommandLine.Option;
     subcommands = {Main.Train.class, Main.Evaluate.class, Main.Export.class, Main.Report.class, SoupCommand.class,
         SweepCommand.class})
 public final class Main implements Callable<Integer> {
-  public static final int OK = 0;
-  public static final int FAILED = 1;
-  public static final int USAGE = 2;
-  public static final int BAD_DATA = 3;
-  public static final int IO = 4;
+  // the codes live in ExitCodes, which RunReport's own main shares; kept here for callers of Main
+  public static final int OK = ExitCodes.OK;
+  public static final int FAILED = ExitCodes.FAILED;
+  public static final int USAGE = ExitCodes.USAGE;
+  public static final int BAD_DATA = ExitCodes.BAD_DATA;
+  public static final int IO = ExitCodes.IO;
 
   public static void main(String[] args) {
     haltOnOutOfMemory();

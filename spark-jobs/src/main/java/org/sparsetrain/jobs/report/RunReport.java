@@ -23,7 +23,7 @@ import org.apache.hadoop.fs.Path;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.internal.chartpart.Chart;
-import org.sparsetrain.jobs.Main;
+import org.sparsetrain.jobs.output.ExitCodes;
 import org.sparsetrain.jobs.output.RunOutput;
 import org.sparsetrain.training.nn.Network;
 
@@ -121,7 +121,7 @@ public final class RunReport {
     return new Result(index, List.copyOf(plots));
   }
 
-  /** {@code RunReport RUN_DIR}: writes the report of a run without its model; exit codes as {@link Main}. */
+  /** {@code RunReport RUN_DIR}: writes the report of a run without its model; exit codes as the launcher's ({@link ExitCodes}). */
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
@@ -129,23 +129,23 @@ public final class RunReport {
   static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))) {
       out.println(USAGE);
-      return Main.OK;
+      return ExitCodes.OK;
     }
     if (args.length != 1 || args[0].startsWith("-")) {
       err.println("error: expected exactly one run directory");
       err.println(USAGE);
-      return Main.USAGE;
+      return ExitCodes.USAGE;
     }
     try {
       Result r = write(args[0], null, new Configuration());
       out.println("report: " + r.index() + " (" + r.plots().size() + " plots)");
-      return Main.OK;
+      return ExitCodes.OK;
     } catch (IOException e) {
       err.println("error: " + e.getMessage());
-      return Main.IO;
+      return ExitCodes.IO;
     } catch (RuntimeException e) {
       err.println("error: " + e);
-      return Main.FAILED;
+      return ExitCodes.FAILED;
     }
   }
 

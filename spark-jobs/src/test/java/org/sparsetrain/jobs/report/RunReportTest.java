@@ -21,7 +21,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparsetrain.jobs.Main;
+import org.sparsetrain.jobs.output.ExitCodes;
 
 /** Reports of run directories written by the test: 3 epochs and 2 mask updates, unfinished, broken. */
 class RunReportTest {
@@ -166,13 +166,13 @@ class RunReportTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream er = new PrintStream(err, true, StandardCharsets.UTF_8);
-    assertEquals(Main.OK, RunReport.run(new String[] {run.toString()}, o, er), err.toString(StandardCharsets.UTF_8));
+    assertEquals(ExitCodes.OK, RunReport.run(new String[] {run.toString()}, o, er), err.toString(StandardCharsets.UTF_8));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("index.html (7 plots)"), out.toString(StandardCharsets.UTF_8));
     assertTrue(Files.isRegularFile(run.resolve("report/index.html")));
-    assertEquals(Main.USAGE, RunReport.run(new String[] {}, o, er));
-    assertEquals(Main.USAGE, RunReport.run(new String[] {"a", "b"}, o, er));
-    assertEquals(Main.OK, RunReport.run(new String[] {"--help"}, o, er));
-    assertEquals(Main.IO, RunReport.run(new String[] {dir.resolve("missing").toString()}, o, er));
+    assertEquals(ExitCodes.USAGE, RunReport.run(new String[] {}, o, er));
+    assertEquals(ExitCodes.USAGE, RunReport.run(new String[] {"a", "b"}, o, er));
+    assertEquals(ExitCodes.OK, RunReport.run(new String[] {"--help"}, o, er));
+    assertEquals(ExitCodes.IO, RunReport.run(new String[] {dir.resolve("missing").toString()}, o, er));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("not a run directory"));
   }
 
