@@ -7,9 +7,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
-import org.sparsetrain.data.IdxReader;
-import org.sparsetrain.data.SyntheticTeacher;
-import org.sparsetrain.data.Validator;
 import org.sparsetrain.jobs.config.ConfigException;
 import org.sparsetrain.jobs.config.JobConfig;
 import org.sparsetrain.jobs.config.TrainSetup;
@@ -22,6 +19,7 @@ import org.sparsetrain.pruning.imp.ImpMethod;
 import org.sparsetrain.pruning.imp.ImpRunner;
 import org.sparsetrain.jobs.engine.Engine;
 import org.sparsetrain.jobs.engine.Engines;
+import org.sparsetrain.jobs.engine.LocalData;
 import org.sparsetrain.jobs.engine.Start;
 import org.sparsetrain.training.ModelSpec;
 import org.sparsetrain.training.TrainResult;
@@ -180,47 +178,7 @@ public final class TrainJob {
 
   /** Reads one split ({@code train} or {@code test}) into a block, checked against the model. */
   public static DataBlock loadBlock(JobConfig cfg, Configuration hadoop, String which) throws IOException {
-    int[] layers = cfg.getIntArray("model.layers");
-    int features = layers[0];
-    int classes = layers[layers.length - 1];
-    DataBlock block;
-    switch (cfg.getString("data.format")) {
-      case "idx":
-        block = IdxReader.read(cfg.getString("data." + which + "_images"), cfg.getString("data." + which + "_labels"), hadoop);
-        break;
-      case "synthetic": {
-        long rows = cfg.getLong("data.synthetic_rows");
-        long testRows = cfg.getLong("data.synthetic_test_rows");
-        checkIntRows(cfg, rows, "data.synthetic_rows");
-        checkIntRows(cfg, testRows, "data.synthetic_test_rows");
-        long seed = cfg.getLong("training.seed");
-        if (which.equals("train")) {
-          block = SyntheticTeacher.generate((int) rows, features, classes, seed, 0);
-        } else {
-          DataBlock t = SyntheticTeacher.generate((int) testRows, features, classes, seed, rows);
-          block = DataBlock.dense(0, features, t.denseFeatures(), t.labels());
-        }
-        break;
-      }
-      default:
-        throw cfg.invalid("unknown data.format '" + cfg.getString("data.format") + "' (known: idx, synthetic)");
-    }
-    int limit = cfg.getInt("data.limit_" + which);
-    if (limit > 0) {
-      block = block.head(limit);
-    }
-    Validator.check(block, describe(cfg, which), features, classes);
-    return block;
-  }
-
-  private static void checkIntRows(JobConfig cfg, long rows, String key) {
-    if (rows <= 0 || rows > Integer.MAX_VALUE) {
-      throw cfg.invalid(key + " must be in [1, " + Integer.MAX_VALUE + "] for a single-JVM run, got " + rows);
-    }
-  }
-
-  private static String describe(JobConfig cfg, String which) {
-    return cfg.getString("data.format").equals("idx") ? cfg.getString("data." + which + "_images") : "synthetic " + which + " data";
+    return LocalData.read(cfg, hadoop, which);
   }
 
   static ObjectNode summary(JobConfig cfg, TrainingPlan plan, TrainResult r) {

@@ -8,7 +8,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.sparsetrain.data.BlockPacker;
 import org.sparsetrain.data.SyntheticTeacher;
-import org.sparsetrain.jobs.TrainJob;
 import org.sparsetrain.jobs.config.ConfigException;
 import org.sparsetrain.jobs.config.JobConfig;
 import org.sparsetrain.training.data.DataBlock;
@@ -98,8 +97,9 @@ public final class Engines {
   /** The engine for the config's mode, with its data loaded; takes over stopping an owned session. */
   public static Engine open(JobConfig cfg, String mode, Session session) throws IOException {
     if (session.spark() == null) {
-      TrainJob.Data data = TrainJob.loadData(cfg, session.hadoop());
-      return new LocalEngine(data.train(), data.test());
+      Configuration hadoop = session.hadoop();
+      DataBlock train = LocalData.read(cfg, hadoop, "train");
+      return new LocalEngine(train, LocalData.read(cfg, hadoop, "test"));
     }
     if (cfg.getInt("data.limit_train") > 0 || cfg.getInt("data.limit_test") > 0) {
       throw cfg.invalid("data.limit_train/limit_test are for distribution.mode=local only", "data.limit_train", "data.limit_test",
