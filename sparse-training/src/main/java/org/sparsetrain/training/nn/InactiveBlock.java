@@ -1,6 +1,7 @@
 package org.sparsetrain.training.nn;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.Vector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -241,6 +242,8 @@ public final class InactiveBlock {
   /** The Vector API tiles; referenced only when {@link Kernels#VECTOR} is true. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** The vector class, asserted on the accumulators at the stores: see {@code Kernels.Vec.V}. */
+    static final Class<? extends Vector<Float>> V = S.vectorType();
 
     /** dense[o + i·in + j·L + lane] = Σ_b xt[b·in + c0 + j·L + lane]·delta[d + i·batch + b], i, j &lt; 4. */
     static void tile4x4(float[] xt, int in, int c0, float[] delta, int d, int batch, float[] dense, int o) {
@@ -288,22 +291,22 @@ public final class InactiveBlock {
         a32 = x2.fma(e3, a32);
         a33 = x3.fma(e3, a33);
       }
-      a00.intoArray(dense, o);
-      a01.intoArray(dense, o + l);
-      a02.intoArray(dense, o + 2 * l);
-      a03.intoArray(dense, o + 3 * l);
-      a10.intoArray(dense, o + in);
-      a11.intoArray(dense, o + in + l);
-      a12.intoArray(dense, o + in + 2 * l);
-      a13.intoArray(dense, o + in + 3 * l);
-      a20.intoArray(dense, o + 2 * in);
-      a21.intoArray(dense, o + 2 * in + l);
-      a22.intoArray(dense, o + 2 * in + 2 * l);
-      a23.intoArray(dense, o + 2 * in + 3 * l);
-      a30.intoArray(dense, o + 3 * in);
-      a31.intoArray(dense, o + 3 * in + l);
-      a32.intoArray(dense, o + 3 * in + 2 * l);
-      a33.intoArray(dense, o + 3 * in + 3 * l);
+      ((FloatVector) V.cast(a00)).intoArray(dense, o);
+      ((FloatVector) V.cast(a01)).intoArray(dense, o + l);
+      ((FloatVector) V.cast(a02)).intoArray(dense, o + 2 * l);
+      ((FloatVector) V.cast(a03)).intoArray(dense, o + 3 * l);
+      ((FloatVector) V.cast(a10)).intoArray(dense, o + in);
+      ((FloatVector) V.cast(a11)).intoArray(dense, o + in + l);
+      ((FloatVector) V.cast(a12)).intoArray(dense, o + in + 2 * l);
+      ((FloatVector) V.cast(a13)).intoArray(dense, o + in + 3 * l);
+      ((FloatVector) V.cast(a20)).intoArray(dense, o + 2 * in);
+      ((FloatVector) V.cast(a21)).intoArray(dense, o + 2 * in + l);
+      ((FloatVector) V.cast(a22)).intoArray(dense, o + 2 * in + 2 * l);
+      ((FloatVector) V.cast(a23)).intoArray(dense, o + 2 * in + 3 * l);
+      ((FloatVector) V.cast(a30)).intoArray(dense, o + 3 * in);
+      ((FloatVector) V.cast(a31)).intoArray(dense, o + 3 * in + l);
+      ((FloatVector) V.cast(a32)).intoArray(dense, o + 3 * in + 2 * l);
+      ((FloatVector) V.cast(a33)).intoArray(dense, o + 3 * in + 3 * l);
     }
 
     /** {@link #tile4x4} for one vector of columns. */
@@ -319,10 +322,10 @@ public final class InactiveBlock {
         a2 = x0.fma(FloatVector.broadcast(S, delta[d + 2 * batch + b]), a2);
         a3 = x0.fma(FloatVector.broadcast(S, delta[d + 3 * batch + b]), a3);
       }
-      a0.intoArray(dense, o);
-      a1.intoArray(dense, o + in);
-      a2.intoArray(dense, o + 2 * in);
-      a3.intoArray(dense, o + 3 * in);
+      ((FloatVector) V.cast(a0)).intoArray(dense, o);
+      ((FloatVector) V.cast(a1)).intoArray(dense, o + in);
+      ((FloatVector) V.cast(a2)).intoArray(dense, o + 2 * in);
+      ((FloatVector) V.cast(a3)).intoArray(dense, o + 3 * in);
     }
 
     /** {@link #tile4x4} for one row and one vector of columns. */
@@ -331,7 +334,7 @@ public final class InactiveBlock {
       for (int b = 0; b < batch; b++) {
         a0 = FloatVector.fromArray(S, xt, b * in + c0).fma(FloatVector.broadcast(S, delta[d + b]), a0);
       }
-      a0.intoArray(dense, o);
+      ((FloatVector) V.cast(a0)).intoArray(dense, o);
     }
   }
 }

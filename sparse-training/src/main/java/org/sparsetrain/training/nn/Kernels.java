@@ -2,6 +2,7 @@ package org.sparsetrain.training.nn;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.Vector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
@@ -390,6 +391,23 @@ public final class Kernels {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
+    /**
+     * The species' vector classes, to assert a vector's exact class where C2 cannot see it:
+     * {@code (FloatVector) V.cast(v)}. C2 compiles a call on a vector (fma, add, intoArray, …) to the
+     * vector instruction only when it knows the vector's exact class; a vector that enters a loop from
+     * before it, is carried round it or leaves it (loop-invariant tiles, accumulators stored after the
+     * loop, some reduction stages) is only known as a FloatVector when the loop is parsed, and C2 then
+     * takes the class from the type profile of the Vector API's shared methods. That profile is the
+     * whole JVM's: once other code used another FloatVector class (netlib's Java BLAS, VectorBLAS, uses
+     * SPECIES_MAX, whose class FloatMaxVector differs from SPECIES_PREFERRED's Float512Vector even at
+     * the same width) those call sites are bimorphic, the intrinsics fail and the vectors are boxed: the
+     * kernels ran 10–16× slower after a Java BLAS had run in the JVM. A Class.cast to the constant,
+     * final vector class gives C2 the exact class whatever the profile; once compiled the check folds
+     * away. Results do not change. Where to put them: each site C2 compiled from a profile, listed by
+     * -XX:+PrintInlining as a "TypeProfile" under our methods (none is left on the paths measured).
+     */
+    static final Class<? extends Vector<Float>> V = S.vectorType();
+    static final Class<? extends Vector<Integer>> IV = IS.vectorType();
 
     static int axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
       int i = 0;
@@ -408,7 +426,7 @@ public final class Kernels {
       for (; i < bound; i += L) {
         acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
       }
-      float s = acc.reduceLanes(VectorOperators.ADD);
+      float s = ((FloatVector) V.cast(acc)).reduceLanes(VectorOperators.ADD);
       for (; i < n; i++) {
         s += x[xo + i] * y[yo + i];
       }
@@ -420,9 +438,9 @@ public final class Kernels {
       int bound = S.loopBound(n);
       FloatVector acc = FloatVector.zero(S);
       for (; i < bound; i += L) {
-        acc = acc.add(FloatVector.fromArray(S, x, xo + i));
+        acc = ((FloatVector) V.cast(acc)).add(FloatVector.fromArray(S, x, xo + i));
       }
-      float s = acc.reduceLanes(VectorOperators.ADD);
+      float s = ((FloatVector) V.cast(acc)).reduceLanes(VectorOperators.ADD);
       for (; i < n; i++) {
         s += x[xo + i];
       }
@@ -484,14 +502,14 @@ public final class Kernels {
         a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
         a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
       }
-      a0.intoArray(y, yo);
-      a1.intoArray(y, yo + L);
-      a2.intoArray(y, yo + 2 * L);
-      a3.intoArray(y, yo + 3 * L);
-      a4.intoArray(y, yo + 4 * L);
-      a5.intoArray(y, yo + 5 * L);
-      a6.intoArray(y, yo + 6 * L);
-      a7.intoArray(y, yo + 7 * L);
+      ((FloatVector) V.cast(a0)).intoArray(y, yo);
+      ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
+      ((FloatVector) V.cast(a2)).intoArray(y, yo + 2 * L);
+      ((FloatVector) V.cast(a3)).intoArray(y, yo + 3 * L);
+      ((FloatVector) V.cast(a4)).intoArray(y, yo + 4 * L);
+      ((FloatVector) V.cast(a5)).intoArray(y, yo + 5 * L);
+      ((FloatVector) V.cast(a6)).intoArray(y, yo + 6 * L);
+      ((FloatVector) V.cast(a7)).intoArray(y, yo + 7 * L);
     }
 
     private static void fwd4(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
@@ -508,10 +526,10 @@ public final class Kernels {
         a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
         a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
       }
-      a0.intoArray(y, yo);
-      a1.intoArray(y, yo + L);
-      a2.intoArray(y, yo + 2 * L);
-      a3.intoArray(y, yo + 3 * L);
+      ((FloatVector) V.cast(a0)).intoArray(y, yo);
+      ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
+      ((FloatVector) V.cast(a2)).intoArray(y, yo + 2 * L);
+      ((FloatVector) V.cast(a3)).intoArray(y, yo + 3 * L);
     }
 
     private static void fwd2(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
@@ -524,8 +542,8 @@ public final class Kernels {
         a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
         a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
       }
-      a0.intoArray(y, yo);
-      a1.intoArray(y, yo + L);
+      ((FloatVector) V.cast(a0)).intoArray(y, yo);
+      ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
     }
 
     private static void fwd1(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
@@ -535,7 +553,7 @@ public final class Kernels {
         int xo = (ci == null ? k - ks : ci[k]) * batch + xb;
         a0 = FloatVector.fromArray(S, x, xo).fma(FloatVector.broadcast(S, v[k]), a0);
       }
-      a0.intoArray(y, yo);
+      ((FloatVector) V.cast(a0)).intoArray(y, yo);
     }
 
     // ---- weight gradient: delta row tile in registers, one reduction per non-zero and tile
@@ -671,6 +689,7 @@ public final class Kernels {
       FloatVector d2 = FloatVector.fromArray(S, delta, d + 2 * L);
       FloatVector d3 = FloatVector.fromArray(S, delta, d + 3 * L);
       for (int k = ks; k < ke; k++) {
+        d0 = (FloatVector) V.cast(d0); d1 = (FloatVector) V.cast(d1); d2 = (FloatVector) V.cast(d2); d3 = (FloatVector) V.cast(d3);
         int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
         FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
         FloatVector q = FloatVector.fromArray(S, x, xo + L).mul(d1);
@@ -678,9 +697,9 @@ public final class Kernels {
         q = FloatVector.fromArray(S, x, xo + 3 * L).fma(d3, q);
         p = p.add(q);
         if (BUTTERFLY) {
-          p = p.add(p.rearrange(X8));
-          p = p.add(p.rearrange(X4));
-          p = p.add(p.rearrange(X2));
+          p = (FloatVector) V.cast(p.add(p.rearrange(X8)));
+          p = (FloatVector) V.cast(p.add(p.rearrange(X4)));
+          p = (FloatVector) V.cast(p.add(p.rearrange(X2)));
           sums[k - ks] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
         } else {
           sums[k - ks] = Float.floatToRawIntBits(p.reduceLanes(VectorOperators.ADD));
@@ -704,6 +723,8 @@ public final class Kernels {
         // everything inline (no helper calls), or C2 would box the vectors passed between methods
         for (; k + 16 <= ke; k += 16) {
           for (int j = 0; j < 16; j += 2) {
+            d0 = (FloatVector) V.cast(d0); d1 = (FloatVector) V.cast(d1); d2 = (FloatVector) V.cast(d2); d3 = (FloatVector) V.cast(d3);
+            d4 = (FloatVector) V.cast(d4); d5 = (FloatVector) V.cast(d5); d6 = (FloatVector) V.cast(d6); d7 = (FloatVector) V.cast(d7);
             int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + bx;
             int xb = (ci == null ? k + j + 1 - ks : ci[k + j + 1]) * batch + bx;
             FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
@@ -726,14 +747,14 @@ public final class Kernels {
             pb = pb.add(qb);
             pa.blend(pb, M8).add(pb.blend(pa, M8).rearrange(X8)).reinterpretAsInts().intoArray(scr, j * 8);
           }
-          FloatVector s0 = IntVector.fromArray(IS, scr, 0).reinterpretAsFloats();
-          FloatVector s1 = IntVector.fromArray(IS, scr, 16).reinterpretAsFloats();
-          FloatVector s2 = IntVector.fromArray(IS, scr, 32).reinterpretAsFloats();
-          FloatVector s3 = IntVector.fromArray(IS, scr, 48).reinterpretAsFloats();
-          FloatVector s4 = IntVector.fromArray(IS, scr, 64).reinterpretAsFloats();
-          FloatVector s5 = IntVector.fromArray(IS, scr, 80).reinterpretAsFloats();
-          FloatVector s6 = IntVector.fromArray(IS, scr, 96).reinterpretAsFloats();
-          FloatVector s7 = IntVector.fromArray(IS, scr, 112).reinterpretAsFloats();
+          FloatVector s0 = ((IntVector) IV.cast(IntVector.fromArray(IS, scr, 0))).reinterpretAsFloats();
+          FloatVector s1 = ((IntVector) IV.cast(IntVector.fromArray(IS, scr, 16))).reinterpretAsFloats();
+          FloatVector s2 = ((IntVector) IV.cast(IntVector.fromArray(IS, scr, 32))).reinterpretAsFloats();
+          FloatVector s3 = ((IntVector) IV.cast(IntVector.fromArray(IS, scr, 48))).reinterpretAsFloats();
+          FloatVector s4 = ((IntVector) IV.cast(IntVector.fromArray(IS, scr, 64))).reinterpretAsFloats();
+          FloatVector s5 = ((IntVector) IV.cast(IntVector.fromArray(IS, scr, 80))).reinterpretAsFloats();
+          FloatVector s6 = ((IntVector) IV.cast(IntVector.fromArray(IS, scr, 96))).reinterpretAsFloats();
+          FloatVector s7 = ((IntVector) IV.cast(IntVector.fromArray(IS, scr, 112))).reinterpretAsFloats();
           FloatVector t0 = s0.blend(s1, M4).add(s1.blend(s0, M4).rearrange(X4));
           FloatVector t1 = s2.blend(s3, M4).add(s3.blend(s2, M4).rearrange(X4));
           FloatVector t2 = s4.blend(s5, M4).add(s5.blend(s4, M4).rearrange(X4));
@@ -745,6 +766,8 @@ public final class Kernels {
         }
       }
       for (; k < ke; k++) {
+        d0 = (FloatVector) V.cast(d0); d1 = (FloatVector) V.cast(d1); d2 = (FloatVector) V.cast(d2); d3 = (FloatVector) V.cast(d3);
+        d4 = (FloatVector) V.cast(d4); d5 = (FloatVector) V.cast(d5); d6 = (FloatVector) V.cast(d6); d7 = (FloatVector) V.cast(d7);
         int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
         FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
         FloatVector q = FloatVector.fromArray(S, x, xo + L).mul(d1);
@@ -757,9 +780,9 @@ public final class Kernels {
         p = p.add(q);
         if (BUTTERFLY) {
           // the butterfly's tree for one vector: a sum does not depend on its group of 16
-          p = p.add(p.rearrange(X8));
-          p = p.add(p.rearrange(X4));
-          p = p.add(p.rearrange(X2));
+          p = (FloatVector) V.cast(p.add(p.rearrange(X8)));
+          p = (FloatVector) V.cast(p.add(p.rearrange(X4)));
+          p = (FloatVector) V.cast(p.add(p.rearrange(X2)));
           sums[k - ks] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
         } else {
           sums[k - ks] = Float.floatToRawIntBits(p.reduceLanes(VectorOperators.ADD));
@@ -875,14 +898,14 @@ public final class Kernels {
           a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
           a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
         }
-        a0.intoArray(y, yo);
-        a1.intoArray(y, yo + L);
-        a2.intoArray(y, yo + 2 * L);
-        a3.intoArray(y, yo + 3 * L);
-        a4.intoArray(y, yo + 4 * L);
-        a5.intoArray(y, yo + 5 * L);
-        a6.intoArray(y, yo + 6 * L);
-        a7.intoArray(y, yo + 7 * L);
+        ((FloatVector) V.cast(a0)).intoArray(y, yo);
+        ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
+        ((FloatVector) V.cast(a2)).intoArray(y, yo + 2 * L);
+        ((FloatVector) V.cast(a3)).intoArray(y, yo + 3 * L);
+        ((FloatVector) V.cast(a4)).intoArray(y, yo + 4 * L);
+        ((FloatVector) V.cast(a5)).intoArray(y, yo + 5 * L);
+        ((FloatVector) V.cast(a6)).intoArray(y, yo + 6 * L);
+        ((FloatVector) V.cast(a7)).intoArray(y, yo + 7 * L);
       }
     }
 
@@ -942,14 +965,14 @@ public final class Kernels {
           a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
           a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
         }
-        a0.intoArray(y, yo);
-        a1.intoArray(y, yo + L);
-        a2.intoArray(y, yo + 2 * L);
-        a3.intoArray(y, yo + 3 * L);
-        a4.intoArray(y, yo + 4 * L);
-        a5.intoArray(y, yo + 5 * L);
-        a6.intoArray(y, yo + 6 * L);
-        a7.intoArray(y, yo + 7 * L);
+        ((FloatVector) V.cast(a0)).intoArray(y, yo);
+        ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
+        ((FloatVector) V.cast(a2)).intoArray(y, yo + 2 * L);
+        ((FloatVector) V.cast(a3)).intoArray(y, yo + 3 * L);
+        ((FloatVector) V.cast(a4)).intoArray(y, yo + 4 * L);
+        ((FloatVector) V.cast(a5)).intoArray(y, yo + 5 * L);
+        ((FloatVector) V.cast(a6)).intoArray(y, yo + 6 * L);
+        ((FloatVector) V.cast(a7)).intoArray(y, yo + 7 * L);
       }
     }
 
@@ -993,10 +1016,10 @@ public final class Kernels {
           a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
           a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
         }
-        a0.intoArray(y, yo);
-        a1.intoArray(y, yo + L);
-        a2.intoArray(y, yo + 2 * L);
-        a3.intoArray(y, yo + 3 * L);
+        ((FloatVector) V.cast(a0)).intoArray(y, yo);
+        ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
+        ((FloatVector) V.cast(a2)).intoArray(y, yo + 2 * L);
+        ((FloatVector) V.cast(a3)).intoArray(y, yo + 3 * L);
       }
     }
 
@@ -1040,10 +1063,10 @@ public final class Kernels {
           a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
           a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
         }
-        a0.intoArray(y, yo);
-        a1.intoArray(y, yo + L);
-        a2.intoArray(y, yo + 2 * L);
-        a3.intoArray(y, yo + 3 * L);
+        ((FloatVector) V.cast(a0)).intoArray(y, yo);
+        ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
+        ((FloatVector) V.cast(a2)).intoArray(y, yo + 2 * L);
+        ((FloatVector) V.cast(a3)).intoArray(y, yo + 3 * L);
       }
     }
 
@@ -1161,6 +1184,7 @@ public final class Kernels {
       FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
       FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
       for (int j = js; j < je; j++) {
+        x0 = (FloatVector) V.cast(x0); x1 = (FloatVector) V.cast(x1); x2 = (FloatVector) V.cast(x2); x3 = (FloatVector) V.cast(x3);
         int d = rows[j] * batch + db;
         FloatVector w = FloatVector.broadcast(S, v[ks[j]]);
         FloatVector e0 = FloatVector.fromArray(S, delta, d);
@@ -1176,15 +1200,15 @@ public final class Kernels {
         a2 = e2.fma(w, a2);
         a3 = e3.fma(w, a3);
         p = p.add(q);
-        p = p.add(p.rearrange(X8));
-        p = p.add(p.rearrange(X4));
-        p = p.add(p.rearrange(X2));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X8)));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X4)));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X2)));
         sums[so + j] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
       }
-      a0.intoArray(dx, o);
-      a1.intoArray(dx, o + L);
-      a2.intoArray(dx, o + 2 * L);
-      a3.intoArray(dx, o + 3 * L);
+      ((FloatVector) V.cast(a0)).intoArray(dx, o);
+      ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
+      ((FloatVector) V.cast(a2)).intoArray(dx, o + 2 * L);
+      ((FloatVector) V.cast(a3)).intoArray(dx, o + 3 * L);
     }
 
     /** {@link #csc4} for a dense layer's plan (entry j of column c is row j, value j·in+c): a method
@@ -1201,6 +1225,7 @@ public final class Kernels {
       FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
       FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
       for (int j = js; j < je; j++) {
+        x0 = (FloatVector) V.cast(x0); x1 = (FloatVector) V.cast(x1); x2 = (FloatVector) V.cast(x2); x3 = (FloatVector) V.cast(x3);
         int d = j * batch + db;
         FloatVector w = FloatVector.broadcast(S, v[j * in + c]);
         FloatVector e0 = FloatVector.fromArray(S, delta, d);
@@ -1216,15 +1241,15 @@ public final class Kernels {
         a2 = e2.fma(w, a2);
         a3 = e3.fma(w, a3);
         p = p.add(q);
-        p = p.add(p.rearrange(X8));
-        p = p.add(p.rearrange(X4));
-        p = p.add(p.rearrange(X2));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X8)));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X4)));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X2)));
         sums[so + j] = Float.floatToRawIntBits(p.lane(0) + p.lane(1));
       }
-      a0.intoArray(dx, o);
-      a1.intoArray(dx, o + L);
-      a2.intoArray(dx, o + 2 * L);
-      a3.intoArray(dx, o + 3 * L);
+      ((FloatVector) V.cast(a0)).intoArray(dx, o);
+      ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
+      ((FloatVector) V.cast(a2)).intoArray(dx, o + 2 * L);
+      ((FloatVector) V.cast(a3)).intoArray(dx, o + 3 * L);
     }
 
     private static void csc8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
@@ -1246,6 +1271,8 @@ public final class Kernels {
       FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
       FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
       for (int j = js; j < je; j++) {
+        x0 = (FloatVector) V.cast(x0); x1 = (FloatVector) V.cast(x1); x2 = (FloatVector) V.cast(x2); x3 = (FloatVector) V.cast(x3);
+        x4 = (FloatVector) V.cast(x4); x5 = (FloatVector) V.cast(x5); x6 = (FloatVector) V.cast(x6); x7 = (FloatVector) V.cast(x7);
         int d = rows[j] * batch + db;
         int k = ks[j];
         FloatVector w = FloatVector.broadcast(S, v[k]);
@@ -1274,26 +1301,26 @@ public final class Kernels {
         a6 = e6.fma(w, a6);
         a7 = e7.fma(w, a7);
         p = p.add(q);
-        p = p.add(p.rearrange(X8));
-        p = p.add(p.rearrange(X4));
-        p = p.add(p.rearrange(X2));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X8)));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X4)));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X2)));
         // the last stage in the vector (lane 0 + lane 1: the same float addition as on the two lanes
         // extracted, which took 7 instructions; measured neutral: within the 5-8 % by which identical
         // copies of this method differ in one JVM) and lane 0's bits to an int[] buffer (into gW after
         // the walk): with no float[] store in this loop, C2 hoists the rearranges' shuffle index checks
         // (it reloads the shuffles' float constants when a float[] store might alias them), about 30
         // instructions per non-zero
-        p = p.add(p.rearrange(X1));
-        sums[so + j] = p.reinterpretAsInts().lane(0);
+        p = (FloatVector) V.cast(p.add(p.rearrange(X1)));
+        sums[so + j] = ((IntVector) IV.cast(p.reinterpretAsInts())).lane(0);
       }
-      a0.intoArray(dx, o);
-      a1.intoArray(dx, o + L);
-      a2.intoArray(dx, o + 2 * L);
-      a3.intoArray(dx, o + 3 * L);
-      a4.intoArray(dx, o + 4 * L);
-      a5.intoArray(dx, o + 5 * L);
-      a6.intoArray(dx, o + 6 * L);
-      a7.intoArray(dx, o + 7 * L);
+      ((FloatVector) V.cast(a0)).intoArray(dx, o);
+      ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
+      ((FloatVector) V.cast(a2)).intoArray(dx, o + 2 * L);
+      ((FloatVector) V.cast(a3)).intoArray(dx, o + 3 * L);
+      ((FloatVector) V.cast(a4)).intoArray(dx, o + 4 * L);
+      ((FloatVector) V.cast(a5)).intoArray(dx, o + 5 * L);
+      ((FloatVector) V.cast(a6)).intoArray(dx, o + 6 * L);
+      ((FloatVector) V.cast(a7)).intoArray(dx, o + 7 * L);
     }
 
     /** {@link #csc8} for a dense layer's plan (entry j of column c is row j, value j·in+c): a method
@@ -1318,6 +1345,8 @@ public final class Kernels {
       FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
       FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
       for (int j = js; j < je; j++) {
+        x0 = (FloatVector) V.cast(x0); x1 = (FloatVector) V.cast(x1); x2 = (FloatVector) V.cast(x2); x3 = (FloatVector) V.cast(x3);
+        x4 = (FloatVector) V.cast(x4); x5 = (FloatVector) V.cast(x5); x6 = (FloatVector) V.cast(x6); x7 = (FloatVector) V.cast(x7);
         int d = j * batch + db;
         int k = j * in + c;
         FloatVector w = FloatVector.broadcast(S, v[k]);
@@ -1346,26 +1375,26 @@ public final class Kernels {
         a6 = e6.fma(w, a6);
         a7 = e7.fma(w, a7);
         p = p.add(q);
-        p = p.add(p.rearrange(X8));
-        p = p.add(p.rearrange(X4));
-        p = p.add(p.rearrange(X2));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X8)));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X4)));
+        p = (FloatVector) V.cast(p.add(p.rearrange(X2)));
         // the last stage in the vector (lane 0 + lane 1: the same float addition as on the two lanes
         // extracted, which took 7 instructions; measured neutral: within the 5-8 % by which identical
         // copies of this method differ in one JVM) and lane 0's bits to an int[] buffer (into gW after
         // the walk): with no float[] store in this loop, C2 hoists the rearranges' shuffle index checks
         // (it reloads the shuffles' float constants when a float[] store might alias them), about 30
         // instructions per non-zero
-        p = p.add(p.rearrange(X1));
-        sums[so + j] = p.reinterpretAsInts().lane(0);
+        p = (FloatVector) V.cast(p.add(p.rearrange(X1)));
+        sums[so + j] = ((IntVector) IV.cast(p.reinterpretAsInts())).lane(0);
       }
-      a0.intoArray(dx, o);
-      a1.intoArray(dx, o + L);
-      a2.intoArray(dx, o + 2 * L);
-      a3.intoArray(dx, o + 3 * L);
-      a4.intoArray(dx, o + 4 * L);
-      a5.intoArray(dx, o + 5 * L);
-      a6.intoArray(dx, o + 6 * L);
-      a7.intoArray(dx, o + 7 * L);
+      ((FloatVector) V.cast(a0)).intoArray(dx, o);
+      ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
+      ((FloatVector) V.cast(a2)).intoArray(dx, o + 2 * L);
+      ((FloatVector) V.cast(a3)).intoArray(dx, o + 3 * L);
+      ((FloatVector) V.cast(a4)).intoArray(dx, o + 4 * L);
+      ((FloatVector) V.cast(a5)).intoArray(dx, o + 5 * L);
+      ((FloatVector) V.cast(a6)).intoArray(dx, o + 6 * L);
+      ((FloatVector) V.cast(a7)).intoArray(dx, o + 7 * L);
     }
 
     /**
@@ -1388,6 +1417,7 @@ public final class Kernels {
       if (BUTTERFLY) {
         for (; k + 16 <= ke; k += 16) {
           for (int j = 0; j < 8; j++) {
+            d0 = (FloatVector) V.cast(d0); d1 = (FloatVector) V.cast(d1);
             int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + bx;
             int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + bx;
             FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
@@ -1407,6 +1437,7 @@ public final class Kernels {
         }
       }
       for (; k < ke; k++) {
+        d0 = (FloatVector) V.cast(d0); d1 = (FloatVector) V.cast(d1);
         int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
         FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
         p = FloatVector.fromArray(S, x, xo + L).fma(d1, p);
@@ -1477,6 +1508,7 @@ public final class Kernels {
       if (BUTTERFLY) {
         for (; k + 16 <= ke; k += 16) {
           for (int j = 0; j < 8; j++) {
+            d0 = (FloatVector) V.cast(d0);
             int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + bx;
             int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + bx;
             FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
@@ -1494,6 +1526,7 @@ public final class Kernels {
         }
       }
       for (; k < ke; k++) {
+        d0 = (FloatVector) V.cast(d0);
         int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
         sums[k - ks] = Float.floatToRawIntBits(FloatVector.fromArray(S, x, xo).mul(d0).reduceLanes(VectorOperators.ADD));
       }
@@ -1557,14 +1590,14 @@ public final class Kernels {
         a6 = FloatVector.fromArray(S, delta, d + 6 * L).fma(w, a6);
         a7 = FloatVector.fromArray(S, delta, d + 7 * L).fma(w, a7);
       }
-      a0.intoArray(dx, o);
-      a1.intoArray(dx, o + L);
-      a2.intoArray(dx, o + 2 * L);
-      a3.intoArray(dx, o + 3 * L);
-      a4.intoArray(dx, o + 4 * L);
-      a5.intoArray(dx, o + 5 * L);
-      a6.intoArray(dx, o + 6 * L);
-      a7.intoArray(dx, o + 7 * L);
+      ((FloatVector) V.cast(a0)).intoArray(dx, o);
+      ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
+      ((FloatVector) V.cast(a2)).intoArray(dx, o + 2 * L);
+      ((FloatVector) V.cast(a3)).intoArray(dx, o + 3 * L);
+      ((FloatVector) V.cast(a4)).intoArray(dx, o + 4 * L);
+      ((FloatVector) V.cast(a5)).intoArray(dx, o + 5 * L);
+      ((FloatVector) V.cast(a6)).intoArray(dx, o + 6 * L);
+      ((FloatVector) V.cast(a7)).intoArray(dx, o + 7 * L);
     }
 
     private static void dx4(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
@@ -1581,10 +1614,10 @@ public final class Kernels {
         a2 = FloatVector.fromArray(S, delta, d + 2 * L).fma(w, a2);
         a3 = FloatVector.fromArray(S, delta, d + 3 * L).fma(w, a3);
       }
-      a0.intoArray(dx, o);
-      a1.intoArray(dx, o + L);
-      a2.intoArray(dx, o + 2 * L);
-      a3.intoArray(dx, o + 3 * L);
+      ((FloatVector) V.cast(a0)).intoArray(dx, o);
+      ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
+      ((FloatVector) V.cast(a2)).intoArray(dx, o + 2 * L);
+      ((FloatVector) V.cast(a3)).intoArray(dx, o + 3 * L);
     }
 
     private static void dx2(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
@@ -1597,8 +1630,8 @@ public final class Kernels {
         a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
         a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
       }
-      a0.intoArray(dx, o);
-      a1.intoArray(dx, o + L);
+      ((FloatVector) V.cast(a0)).intoArray(dx, o);
+      ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
     }
 
     private static void dx1(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
@@ -1608,7 +1641,7 @@ public final class Kernels {
         int d = (rows == null ? j : rows[j]) * batch + db;
         a0 = FloatVector.fromArray(S, delta, d).fma(FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]), a0);
       }
-      a0.intoArray(dx, o);
+      ((FloatVector) V.cast(a0)).intoArray(dx, o);
     }
   }
 }
