@@ -1,158 +1,179 @@
 package org.sparsetrain.bench.kernels;
 
 import dev.ludovic.netlib.blas.BLAS;
-import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 import org.sparsetrain.training.nn.DenseLinear;
 import org.sparsetrain.training.nn.Init;
-import org.sparsetrain.training.nn.Kernels;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.SparseLinear;
 
 /**
- * Forward+backward time of one linear layer (default 1000×1000, batch 128) for our sparse (CSR)
- * layer at several densities, our dense layer, and dense sgemm through the BLAS Spark uses
- * ({@code dev.ludovic.netlib}: forward = 1 sgemm, backward = 2 sgemm).
+ * JMH: forward+backward time of one linear layer (1000×1000, batch 128) for our sparse (CSR) layer
+ * at densities 1.0/0.1/0.05/0.01 ({@code sparse}, {@code @Param density}), our dense layer
+ * ({@code dense}) and dense sgemm through the BLAS Spark uses ({@code blas}: {@code dev.ludovic.netlib},
+ * forward = 1 sgemm, backward = 2 sgemm). All variants accumulate weight gradients like training
+ * does; ours also clear dx first, as {@code Network} does, and hold x, y, delta and dx from a cache
+ * line of padded arrays, as {@code Network}'s workspace holds a hidden layer's ({@link Lined}; BLAS
+ * copies its operands into its own blocks, so it gets plain arrays). The {@code blas} set-up checks
+ * the three sgemm calls against our dense layer and fails the run when they disagree.
  *
- * <p>Method: every variant is warmed up (at least {@code --warmup-ms} and 20 calls) before timing;
- * then {@code --reps} samples are timed, each sample running the operation enough times to last at
- * least {@code --sample-ms}; the per-call median and minimum over the samples are reported. All
- * variants accumulate weight gradients like training does; ours also clear dx first, as
- * {@code Network} does, and hold x, y, delta and dx from a cache line of padded arrays, as
- * {@code Network}'s workspace holds a hidden layer's ({@link Lined}; BLAS copies its operands into
- * its own blocks, so it gets plain arrays).
- *
- * <p>{@code --clock cpu} times samples by this thread's CPU time instead of wall time (BLAS runs
- * single-threaded in the calling thread, so both sides are measured alike): on a machine shared with
- * other processes it leaves out the time this thread waits for a core, though not their cache traffic.
- *
- * <pre>
- * LayerBenchmark [--in 1000] [--out 1000] [--batch 128] [--densities 1.0,0.1,0.05,0.01]
- *                [--reps 15] [--warmup-ms 1500] [--sample-ms 30] [--seed 1] [--clock wall|cpu]
- * </pre>
+ * <p>Each benchmark runs in a JVM of its own (JMH forks per benchmark and parameter), so the sparse
+ * layer never shares a JVM with the BLAS here; {@link KernelsAfterJavaBlasBenchmark} measures what
+ * happens when it does. {@code scripts/bench-layer} runs this class through JMH and prints the ratios
+ * table ({@link LayerReport}).
  */
-public final class LayerBenchmark {
-  private LayerBenchmark() {}
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:PerMethodTrapLimit=100000", "-Xmx2g"})
+public class LayerBenchmark {
 
-  public static void main(String[] args) {
-    int in = 1000;
-    int out = 1000;
-    int batch = 128;
-    double[] densities = {1.0, 0.1, 0.05, 0.01};
-    int reps = 15;
-    long warmupMs = 1500;
-    long sampleMs = 30;
-    long seed = 1;
-    boolean cpuClock = false;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("missing value after " + a);
+  /** The layer's shape and inputs, shared by all variants. */
+  @State(Scope.Thread)
+  public static class Shape {
+    @Param({"1000"})
+    public int in;
+    @Param({"1000"})
+    public int out;
+    @Param({"128"})
+    public int batch;
+    @Param({"1"})
+    public long seed;
+
+    float[] x;
+    float[] delta;
+    Lined xl;
+    Lined dl;
+    Lined yl;
+    Lined dxl;
+    float[] gB;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      x = Sampling.gaussian(in * batch, seed + 1);
+      delta = Sampling.gaussian(out * batch, seed + 2);
+      xl = new Lined(x);
+      dl = new Lined(delta);
+      yl = new Lined(out * batch);
+      dxl = new Lined(in * batch);
+      gB = new float[out];
+    }
+  }
+
+  /** Our sparse layer at {@code density}. */
+  @State(Scope.Thread)
+  public static class Sparse {
+    @Param({"1.0", "0.1", "0.05", "0.01"})
+    public double density;
+
+    SparseLinear layer;
+    float[] gW;
+
+    @Setup(Level.Trial)
+    public void setUp(Shape s) {
+      int nnz = Init.nnzFor(density, s.in, s.out);
+      layer = Init.sparse(s.in, s.out, nnz, s.seed, 0);
+      gW = new float[Math.max(1, nnz)];
+    }
+  }
+
+  /** Our dense layer. */
+  @State(Scope.Thread)
+  public static class Dense {
+    DenseLinear layer;
+    float[] gW;
+
+    @Setup(Level.Trial)
+    public void setUp(Shape s) {
+      layer = Init.dense(s.in, s.out, s.seed, 0);
+      gW = new float[s.in * s.out];
+    }
+  }
+
+  /** The dense layer's weights through netlib's BLAS, checked against our dense layer. */
+  @State(Scope.Thread)
+  public static class Blas {
+    BLAS blas;
+    float[] w;
+    float[] gW;
+    float[] y;
+    float[] dx;
+
+    @Setup(Level.Trial)
+    public void setUp(Shape s) {
+      blas = BLAS.getInstance();
+      DenseLinear dense = Init.dense(s.in, s.out, s.seed, 0);
+      w = dense.values();
+      gW = new float[s.in * s.out];
+      y = new float[s.out * s.batch];
+      dx = new float[s.in * s.batch];
+      double err = blasVsDense(blas, dense, s.x, s.delta, s.batch);
+      System.out.printf(Locale.ROOT, "%n# BLAS %s vs our dense layer: max relative difference %.2e%n",
+          blas.getClass().getName(), err);
+      if (!(err < 1e-3)) {
+        throw new IllegalStateException("BLAS and our dense layer disagree (max relative difference " + err
+            + "): the benchmark's set-up is wrong");
       }
-      String v = args[++i];
-      switch (a) {
-        case "--in": in = Integer.parseInt(v); break;
-        case "--out": out = Integer.parseInt(v); break;
-        case "--batch": batch = Integer.parseInt(v); break;
-        case "--densities": densities = Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray(); break;
-        case "--reps": reps = Integer.parseInt(v); break;
-        case "--warmup-ms": warmupMs = Long.parseLong(v); break;
-        case "--sample-ms": sampleMs = Long.parseLong(v); break;
-        case "--seed": seed = Long.parseLong(v); break;
-        case "--clock":
-          if (!v.equals("wall") && !v.equals("cpu")) {
-            throw new IllegalArgumentException("--clock must be wall or cpu, got " + v);
-          }
-          cpuClock = v.equals("cpu");
-          break;
-        default: throw new IllegalArgumentException("unknown option " + a);
-      }
     }
-    if (reps < 1) {
-      throw new IllegalArgumentException("--reps must be >= 1");
-    }
+  }
 
-    BLAS blas = BLAS.getInstance();
-    String blasName = blas.getClass().getName();
-    boolean nativeBlas = blasName.endsWith("JNIBLAS");
-    System.out.printf(Locale.ROOT, "# layer benchmark %s: %dx%d, batch %d, %d samples of >= %d ms after >= %d ms warm-up, %s time%n",
-        LocalDate.now(), out, in, batch, reps, sampleMs, warmupMs, cpuClock ? "thread CPU" : "wall");
-    System.out.printf(Locale.ROOT, "# java %s (%s), vector kernels: %s, OPENBLAS_NUM_THREADS=%s%n",
-        System.getProperty("java.version"), System.getProperty("java.vm.name"), Kernels.vectorised() ? Kernels.describe() : "no (scalar)",
-        System.getenv("OPENBLAS_NUM_THREADS"));
-    System.out.printf(Locale.ROOT, "# BLAS: %s (%s)%n", blasName,
-        nativeBlas ? "native, via JNI" : "Java fallback: native BLAS not found (apt-get install -y libopenblas0)");
+  @Benchmark
+  public void sparse(Shape s, Sparse l, Blackhole bh) {
+    pass(l.layer, s, l.gW);
+    bh.consume(s.yl.a);
+    bh.consume(s.dxl.a);
+  }
 
-    float[] x = Sampling.gaussian(in * batch, seed + 1);
-    float[] delta = Sampling.gaussian(out * batch, seed + 2);
-    float[] gB = new float[out];
+  @Benchmark
+  public void dense(Shape s, Dense l, Blackhole bh) {
+    pass(l.layer, s, l.gW);
+    bh.consume(s.yl.a);
+    bh.consume(s.dxl.a);
+  }
 
-    // dense sgemm through BLAS. Feature-major activations are row-major (features x batch), i.e.
-    // column-major (batch x features) for Fortran BLAS, so: Y^T = X^T W^T, gW^T += X Δ^T, dX^T = Δ^T W.
-    DenseLinear dense = Init.dense(in, out, seed, 0);
-    float[] w = dense.values();
-    float[] gWblas = new float[in * out];
-    float[] yBlas = new float[out * batch];
-    float[] dxBlas = new float[in * batch];
-    final int fin = in;
-    final int fout = out;
-    final int fb = batch;
-    Runnable blasOp = () -> {
-      blas.sgemm("N", "N", fb, fout, fin, 1f, x, fb, w, fin, 0f, yBlas, fb);
-      blas.sgemm("T", "N", fin, fout, fb, 1f, x, fb, delta, fb, 1f, gWblas, fin);
-      blas.sgemm("N", "T", fb, fin, fout, 1f, delta, fb, w, fin, 0f, dxBlas, fb);
-    };
-    checkBlasAgainstDense(blas, dense, x, delta, batch);
-
-    Lined xl = new Lined(x);
-    Lined dl = new Lined(delta);
-    Lined yl = new Lined(out * batch);
-    Lined dxl = new Lined(in * batch);
-    float[] gWdense = new float[in * out];
-    Runnable denseOp = () -> pass(dense, xl, dl, yl, dxl, fb, gWdense, gB);
-
-    Sampling.Timing tBlas = Sampling.time(blasOp, reps, warmupMs, sampleMs, cpuClock);
-    Sampling.Timing tDense = Sampling.time(denseOp, reps, warmupMs, sampleMs, cpuClock);
-    System.out.printf(Locale.ROOT, "# dense BLAS sgemm x3: median %.3f ms (%.1f GFLOP/s); our dense layer: median %.3f ms (%.1f GFLOP/s)%n",
-        tBlas.median() * 1e3, 6.0 * in * out * batch / tBlas.median() / 1e9, tDense.median() * 1e3,
-        6.0 * in * out * batch / tDense.median() / 1e9);
-
-    List<String> rows = new ArrayList<>();
-    rows.add("| density | nnz | sparse median (ms) | sparse min (ms) | sparse GFLOP/s | our dense median (ms) | BLAS sgemm median (ms) | BLAS min (ms) | BLAS / sparse (median) | BLAS / sparse (min) |");
-    rows.add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (double d : densities) {
-      int nnz = Init.nnzFor(d, in, out);
-      SparseLinear sparse = Init.sparse(in, out, nnz, seed, 0);
-      float[] gW = new float[Math.max(1, nnz)];
-      Runnable sparseOp = () -> pass(sparse, xl, dl, yl, dxl, fb, gW, gB);
-      Sampling.Timing t = Sampling.time(sparseOp, reps, warmupMs, sampleMs, cpuClock);
-      double gflops = 6.0 * nnz * batch / t.median() / 1e9;
-      rows.add(String.format(Locale.ROOT, "| %.2f | %d | %.3f | %.3f | %.1f | %.3f | %.3f | %.3f | %.1f× | %.1f× |",
-          d, nnz, t.median() * 1e3, t.min() * 1e3, gflops, tDense.median() * 1e3, tBlas.median() * 1e3, tBlas.min() * 1e3,
-          tBlas.median() / t.median(), tBlas.min() / t.min()));
-      System.out.println(rows.get(rows.size() - 1));
-    }
-    System.out.println();
-    System.out.println("Forward+backward of one " + out + "x" + in + " layer, batch " + batch + " (times per call):");
-    System.out.println();
-    for (String r : rows) {
-      System.out.println(r);
-    }
+  /**
+   * Dense sgemm x3. Feature-major activations are row-major (features x batch), i.e. column-major
+   * (batch x features) for Fortran BLAS, so: Y^T = X^T W^T, gW^T += X Δ^T, dX^T = Δ^T W.
+   */
+  @Benchmark
+  public void blas(Shape s, Blas b, Blackhole bh) {
+    b.blas.sgemm("N", "N", s.batch, s.out, s.in, 1f, s.x, s.batch, b.w, s.in, 0f, b.y, s.batch);
+    b.blas.sgemm("T", "N", s.in, s.out, s.batch, 1f, s.x, s.batch, s.delta, s.batch, 1f, b.gW, s.in);
+    b.blas.sgemm("N", "T", s.batch, s.in, s.out, 1f, s.delta, s.batch, b.w, s.in, 0f, b.dx, s.batch);
+    bh.consume(b.y);
+    bh.consume(b.dx);
   }
 
   /** Forward, dx cleared, backward: a hidden layer's share of a training step. */
-  private static void pass(Layer layer, Lined x, Lined delta, Lined y, Lined dx, int batch, float[] gW, float[] gB) {
+  static void pass(Layer layer, Shape s, float[] gW) {
+    Lined x = s.xl;
+    Lined y = s.yl;
+    Lined dx = s.dxl;
+    Lined delta = s.dl;
     int dxo = dx.off();
-    layer.forward(x.a, x.off(), batch, y.a, y.off());
-    Arrays.fill(dx.a, dxo, dxo + layer.inFeatures() * batch, 0f);
-    layer.backward(x.a, x.off(), delta.a, delta.off(), batch, gW, 0, gB, 0, dx.a, dxo);
+    layer.forward(x.a, x.off(), s.batch, y.a, y.off());
+    Arrays.fill(dx.a, dxo, dxo + layer.inFeatures() * s.batch, 0f);
+    layer.backward(x.a, x.off(), delta.a, delta.off(), s.batch, gW, 0, s.gB, 0, dx.a, dxo);
   }
 
-  /** Checks that the three sgemm calls compute what our dense layer computes. */
-  private static void checkBlasAgainstDense(BLAS blas, DenseLinear dense, float[] x, float[] delta, int batch) {
+  /** Max relative difference between the three sgemm calls and our dense layer (without bias). */
+  static double blasVsDense(BLAS blas, DenseLinear dense, float[] x, float[] delta, int batch) {
     int in = dense.inFeatures();
     int out = dense.outFeatures();
     float[] y = new float[out * batch];
@@ -167,11 +188,7 @@ public final class LayerBenchmark {
     blas.sgemm("N", "N", batch, out, in, 1f, x, batch, dense.values(), in, 0f, yb, batch);
     blas.sgemm("T", "N", in, out, batch, 1f, x, batch, delta, batch, 1f, gwb, in);
     blas.sgemm("N", "T", batch, in, out, 1f, delta, batch, dense.values(), in, 0f, dxb, batch);
-    double err = Math.max(relErr(y, yb), Math.max(relErr(gw, gwb), relErr(dx, dxb)));
-    System.out.printf(Locale.ROOT, "# check: BLAS vs our dense layer, max relative difference %.2e%n", err);
-    if (!(err < 1e-3)) {
-      throw new IllegalStateException("BLAS and our dense layer disagree (" + err + "): benchmark set-up is wrong");
-    }
+    return Math.max(relErr(y, yb), Math.max(relErr(gw, gwb), relErr(dx, dxb)));
   }
 
   private static double relErr(float[] a, float[] b) {
