@@ -12,17 +12,11 @@ public interface TrainingListener {
   default void onEpoch(EpochReport report) {}
 
   /**
-   * After step {@code state.step()} is complete (optimizer and mask update applied) and, at an
-   * epoch's end, after {@link #onEpoch}: the point where a checkpoint of {@code state} is
-   * consistent. The state must not be modified.
+   * After step {@code step.step()} is complete (optimizer and mask update applied) and, at an
+   * epoch's end, after {@link #onEpoch}: the point where a checkpoint of the run is consistent.
+   * Nothing may be modified; {@code step} is valid only during this call.
    */
-  default void afterStep(TrainingState state) {}
-
-  /**
-   * The same point as {@link #afterStep} in a run whose model lives on the executors
-   * (sharded): {@link ShardedStep#commit} checkpoints it.
-   */
-  default void afterShardedStep(ShardedStep step) {}
+  default void afterStep(CompletedStep step) {}
 
   /**
    * The run lost executors at step {@code lostAt} and continues from step {@code restoredStep}
@@ -39,8 +33,7 @@ public interface TrainingListener {
       @Override public void onStep(StepReport r) { for (TrainingListener l : ls) { l.onStep(r); } }
       @Override public void onMaskUpdate(MaskUpdateReport r) { for (TrainingListener l : ls) { l.onMaskUpdate(r); } }
       @Override public void onEpoch(EpochReport r) { for (TrainingListener l : ls) { l.onEpoch(r); } }
-      @Override public void afterStep(TrainingState s) { for (TrainingListener l : ls) { l.afterStep(s); } }
-      @Override public void afterShardedStep(ShardedStep s) { for (TrainingListener l : ls) { l.afterShardedStep(s); } }
+      @Override public void afterStep(CompletedStep s) { for (TrainingListener l : ls) { l.afterStep(s); } }
       @Override public void onRecovery(long lostAt, long restored) { for (TrainingListener l : ls) { l.onRecovery(lostAt, restored); } }
     };
   }

@@ -10,12 +10,12 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
 import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
- * What the driver owns during training, and the one place where a step is finished: given the
- * summed gradient of step t's global batch, apply the method's gradient adjustment, the optimizer
- * and, when the schedule says so, the mask update. Both trainers call {@link #finishStep}, so they
- * make the same decisions in the same order.
+ * What the driver owns during training, and where a step whose model lives on the driver is
+ * finished: given the summed gradient of step t's global batch, the method's gradient adjustment,
+ * the optimizer and, when the schedule says so, the mask update, in the {@link StepRule}'s order
+ * (which the shard owners of the sharded engine follow too).
  */
-public final class TrainingState {
+public final class TrainingState implements CompletedStep {
   private final Network network;
   private final OptimizerState optimizer;
   private final SparsityMethod method;
@@ -50,9 +50,11 @@ public final class TrainingState {
   public OptimizerState optimizer() { return optimizer; }
   public SparsityMethod method() { return method; }
   public long seed() { return seed; }
-  public long totalSteps() { return totalSteps; }
+  @Override public long totalSteps() { return totalSteps; }
   /** Steps completed. */
-  public long step() { return step; }
+  @Override public long step() { return step; }
+  /** This state: the driver holds the whole model. */
+  @Override public TrainingState state() { return this; }
   /** Incremented by every mask change; the distributed trainer re-broadcasts structure when it moves. */
   public long maskVersion() { return maskVersion; }
 
@@ -73,13 +75,13 @@ public final class TrainingState {
   public double[] finishStep(float[] grad, ParameterLayout layout, InactiveGradientSource inactive) {
     long t = step + 1;
     MaskUpdateContext ctx = context(grad, layout, inactive);
+    StepRule rule = new StepRule(method);
     method.adjustGradient(t, ctx);
-    boolean update = method.updatesAt(t);
-    if (!update || !method.skipsOptimizerOnUpdate()) {
+    if (rule.appliesOptimizer(t)) {
       optimizer.apply(network, grad, layout, learningRate.at(t));
     }
     double[] churn = null;
-    if (update) {
+    if (rule.updatesMask(t)) {
       MaskDecision d = method.decide(t, ctx);
       churn = MaskApplier.apply(network, optimizer, d);
       maskVersion++;

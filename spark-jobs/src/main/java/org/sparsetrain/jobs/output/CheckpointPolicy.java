@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import org.sparsetrain.training.EpochReport;
-import org.sparsetrain.training.ShardedStep;
+import org.sparsetrain.training.CompletedStep;
 import org.sparsetrain.training.TrainingListener;
-import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.checkpoint.CheckpointMeta;
 import org.sparsetrain.training.checkpoint.CheckpointStore;
+import org.sparsetrain.training.spark.sharded.ShardedStep;
 
 /**
  * When a run checkpoints: every {@code everySteps} steps and at every epoch's end (each at the
@@ -47,15 +47,15 @@ public final class CheckpointPolicy implements TrainingListener {
     lastEpoch = report;
   }
 
+  /**
+   * Commits the step when due: the driver's whole state, or, in a sharded run, the shard files
+   * written by their owners and the manifest by the driver.
+   */
   @Override
-  public void afterStep(TrainingState state) {
-    maybeCommit(state.step(), state.totalSteps(), meta -> store.commit(state, meta));
-  }
-
-  /** A sharded run: the shards' owners write the shard files, the driver the manifest. */
-  @Override
-  public void afterShardedStep(ShardedStep step) {
-    maybeCommit(step.step(), step.totalSteps(), meta -> step.commit(store, meta));
+  public void afterStep(CompletedStep step) {
+    maybeCommit(step.step(), step.totalSteps(), step instanceof ShardedStep sharded
+        ? meta -> sharded.commit(store, meta)
+        : meta -> store.commit(step.state(), meta));
   }
 
   /** Writes the checkpoint of a step with the meta this policy gives it. */

@@ -83,6 +83,9 @@ final class Parts {
     long computeNanos;
     /** The partition's rows of the mask-update step after the round, when asked for (else null). */
     ShardRows[] next;
+    /** A barrier stretch: the optimizer's step count at its end (rank 0), and the step whose sum diverged (else 0). */
+    long optimizerStep;
+    long diverged;
   }
 
   /** Loss and accuracy over test blocks (tasks and bad stay unused). */

@@ -15,15 +15,20 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import scala.reflect.ClassTag$;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparsetrain.training.CompletedStep;
 import org.sparsetrain.training.Divergence;
-import org.sparsetrain.training.EpochReport;
 import org.sparsetrain.training.MaskUpdateReport;
 import org.sparsetrain.training.ModelSpec;
+import org.sparsetrain.training.StepEngine;
+import org.sparsetrain.training.StepOutcome;
 import org.sparsetrain.training.StepReport;
+import org.sparsetrain.training.StepRule;
 import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
+import org.sparsetrain.training.TrainingLoop;
 import org.sparsetrain.training.TrainingPlan;
 import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.data.BatchSampler;
@@ -36,6 +41,7 @@ import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.optim.OptimizerState;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
+import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
  * Data-parallel training on Spark with driver-side mask coordination; the distributed twin of
@@ -136,19 +142,23 @@ public final class SparkTrainer {
     TrainingListener out = listener == null ? TrainingListener.NONE : listener;
     DriverMemory.of(initial.network(), initial.optimizer().slots(), options.localSteps(), train.getNumPartitions(),
         sc.isLocal()).check(options.driverHeap());
-    try (Run r = new Run(initial, train, n)) {
-      return r.loop(test, out);
+    try (Run r = new Run(initial, train, n, test)) {
+      return new TrainingLoop(spec, plan, r).run(out);
     }
   }
 
-  /** One run's driver-side resources: broadcasts, the cached shard RDD, the caller's job properties. */
-  private final class Run implements AutoCloseable {
+  /**
+   * One run's step engine and its driver-side resources: broadcasts, the cached shard RDD, the
+   * caller's job properties.
+   */
+  private final class Run implements StepEngine {
     private final String runId = UUID.randomUUID().toString();
     private final String previousGroup = sc.getLocalProperty("spark.jobGroup.id");
     private final String previousDescription = sc.getLocalProperty("spark.job.description");
     private final String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
     private final BatchSampler sampler;
     private final JavaRDD<DataBlock> shards;
+    private final JavaRDD<DataBlock> test;
     /** One element per core: the tasks of a row block's inactive-position gradient. */
     private final JavaRDD<Integer> blockTasks;
     private final int parallelism;
@@ -168,12 +178,16 @@ public final class SparkTrainer {
     /** Broadcasts no job reads any more, destroyed while the next job's tasks run. */
     private final List<Broadcast<?>> retired = new ArrayList<>();
 
-    Run(TrainingState initial, JavaRDD<DataBlock> train, long n) {
+    Run(TrainingState initial, JavaRDD<DataBlock> train, long n, JavaRDD<DataBlock> test) {
       this.state = initial;
+      this.test = test;
       lastState = initial;
       this.sampler = new BatchSampler(n, plan.batchSize(), plan.seed());
       this.shardCount = (int) Math.min(options.shardsFor(plan.batchSize()), n);
       int partitions = Math.max(1, Math.min(train.getNumPartitions(), shardCount));
+      if (options.barrier()) {
+        checkBarrier(partitions);
+      }
       this.shards = TrainingData.shard(train, n, shardCount, partitions)
           .setName(options.runName() + " training shards (" + shardCount + " virtual shards)")
           .persist(StorageLevel.MEMORY_AND_DISK());
@@ -188,6 +202,23 @@ public final class SparkTrainer {
       }
       LOG.info("{}: {} rows, batch {}, {} virtual shards over {} partitions, {} local step(s) per job, run id {}",
           options.runName(), n, plan.batchSize(), shardCount, partitions, options.localSteps(), runId);
+    }
+
+    /**
+     * A barrier stage needs a task slot for each of its tasks at once and no dynamic allocation
+     * (Spark refuses or waits otherwise): checked before any work, with the fix.
+     */
+    private void checkBarrier(int partitions) {
+      if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+        throw new IllegalArgumentException("distribution.mode=barrier needs all its tasks at once, which Spark's dynamic"
+            + " allocation does not allow: set spark.dynamicAllocation.enabled=false (or use distribution.mode=driver)");
+      }
+      int slots = sc.defaultParallelism();
+      if (partitions > slots) {
+        throw new IllegalArgumentException("distribution.mode=barrier runs its " + partitions + " data partitions as "
+            + partitions + " tasks at once, but the cluster has " + slots + " task slots: set distribution.partitions to"
+            + " at most " + slots + " (or add executors)");
+      }
     }
 
     private void describe(String what) {
@@ -213,46 +244,19 @@ public final class SparkTrainer {
       return s.bytes();
     }
 
-    TrainResult loop(JavaRDD<DataBlock> test, TrainingListener listener) {
-      Network net = state.network();
-      long spe = sampler.stepsPerEpoch();
-      long start = System.nanoTime();
-      long firstStep = state.step();
-      BatchStats epochStats = BatchStats.ZERO;
-      while (state.step() < state.totalSteps()) {
-        long t = state.step() + 1;
-        long end = roundEnd(t, spe);
-        BatchStats[] steps = end == t ? new BatchStats[] {syncStep(t, listener)} : localRound(t, end, listener);
-        long done = state.step();
-        BatchStats finished = null;
-        long finishedAt = 0;
-        for (int i = 0; i < steps.length; i++) {
-          epochStats = epochStats.plus(steps[i]);
-          if ((t + i) % spe == 0 || t + i == state.totalSteps()) {
-            finished = epochStats;
-            finishedAt = t + i;
-            epochStats = BatchStats.ZERO;
-          }
-        }
-        if (finished != null) {
-          // with local SGD a round may run past an epoch's end: the epoch is evaluated (and a
-          // checkpoint policy sees it) at the round's end, the first averaged model after it
-          BatchStats eval = evaluate(test, done);
-          double wall = (System.nanoTime() - start) / 1e9;
-          int epoch = (int) ((finishedAt - 1) / spe);
-          listener.onEpoch(new EpochReport(epoch, done, finished.meanLoss(), finished.accuracy(),
-              eval.meanLoss(), eval.accuracy(), net.densities(), state.method().targetDensities(done, spec.sizes()),
-              wall, (done - firstStep) * (double) plan.batchSize() / wall));
-          LOG.debug("{}: epoch {} done at step {}{}: train loss {} acc {}, test loss {} acc {}", options.runName(),
-              epoch, finishedAt, done == finishedAt ? "" : " (evaluated after the round, at step " + done + ")",
-              fmt(finished.meanLoss()), fmt(finished.accuracy()), fmt(eval.meanLoss()), fmt(eval.accuracy()));
-        }
-        listener.afterStep(state);
-      }
-      double wall = (System.nanoTime() - start) / 1e9;
-      BatchStats eval = evaluate(test, state.step());
-      return new TrainResult(net, eval, state.step(), plan.epochs(), wall,
-          (state.step() - firstStep) * (double) plan.batchSize() / wall);
+    @Override public long step() { return state.step(); }
+    @Override public long totalSteps() { return state.totalSteps(); }
+    @Override public long stepsPerEpoch() { return sampler.stepsPerEpoch(); }
+    @Override public SparsityMethod method() { return state.method(); }
+    @Override public double[] densities() { return state.network().densities(); }
+    @Override public CompletedStep completed(BatchStats epochStats) { return state; }
+    @Override public Network model() { return state.network(); }
+
+    @Override
+    public List<StepOutcome> next() {
+      long t = state.step() + 1;
+      long end = roundEnd(t, sampler.stepsPerEpoch());
+      return end == t ? List.of(syncStep(t)) : options.barrier() ? barrierStretch(t, end) : localRound(t, end);
     }
 
     /**
@@ -261,6 +265,9 @@ public final class SparkTrainer {
      * epoch (one job fewer per epoch) but not past a second one.
      */
     private long roundEnd(long t, long spe) {
+      if (options.barrier()) {
+        return stretchEnd(t, spe);
+      }
       if (options.localSteps() <= 1 || state.method().updatesAt(t)) {
         return t;
       }
@@ -273,7 +280,21 @@ public final class SparkTrainer {
       return end;
     }
 
-    private BatchStats syncStep(long t, TrainingListener listener) {
+    /**
+     * Last step of the barrier stretch starting at t: the step before the next mask update, the
+     * epoch's last step (so every epoch is evaluated on exactly its model, as a job per step would)
+     * or the run's end; t itself on a mask-update step, which runs as one Spark job.
+     */
+    private long stretchEnd(long t, long spe) {
+      long end = t;
+      while (!state.method().updatesAt(end) && end < state.totalSteps() && end % spe != 0
+          && !state.method().updatesAt(end + 1)) {
+        end++;
+      }
+      return end;
+    }
+
+    private StepOutcome syncStep(long t) {
       long t0 = System.nanoTime();
       Network net = state.network();
       int epoch = sampler.epochOf(t);
@@ -286,7 +307,7 @@ public final class SparkTrainer {
       long[] received = {0};
       long[] computeNanos = {0};
       long driverNanos = 0;
-      boolean dense = state.method().updatesAt(t) && state.method().growthInput(t) == GrowthInput.DENSE_GRADIENT;
+      boolean dense = new StepRule(state.method()).needsDenseGradient(t);
       boolean[] keep = dense ? inactiveLayers(net) : null;
       Broadcast<BatchActivations> activations = null;
       InactiveJobs inactive = null;
@@ -332,13 +353,10 @@ public final class SparkTrainer {
         BatchStats s = new BatchStats(sum.lossSum, sum.correct, sum.count);
         lastLoss = s.meanLoss();
         double compute = computeNanos[0] / 1e6 / parallelism + driverNanos / 1e6;
-        listener.onStep(new StepReport(t, epoch, s.meanLoss(), s.accuracy(), state.learningRate(t), ms, compute,
-            driverNanos / 1e6, sent, received[0]));
-        if (churn != null) {
-          listener.onMaskUpdate(new MaskUpdateReport(t, churn, net.densities(), ms));
-        }
+        StepReport report = new StepReport(t, epoch, s.meanLoss(), s.accuracy(), state.learningRate(t), ms, compute,
+            driverNanos / 1e6, sent, received[0]);
         progress(t, epoch, s, ms, compute);
-        return s;
+        return new StepOutcome(s, report, churn == null ? null : new MaskUpdateReport(t, churn, net.densities(), ms));
       } finally {
         boolean cancelled = inactive != null && inactive.cancelRest();
         if (activations != null) {
@@ -554,8 +572,123 @@ public final class SparkTrainer {
       }
     }
 
+    /**
+     * Steps [from, to] as one barrier stage ({@link StretchTask}): the tasks allreduce each step's
+     * fixed-point gradient sum between them and finish every step identically; rank 0 returns the
+     * model at the end, which replaces the driver's, bit for bit what a job per step would give.
+     */
+    private List<StepOutcome> barrierStretch(long from, long to) {
+      long t0 = System.nanoTime();
+      Network net = state.network();
+      CompletableFuture<Long> structureSent = structureCurrent()
+          ? CompletableFuture.completedFuture(0L) : CompletableFuture.supplyAsync(this::ensureStructure);
+      OptimizerState opt = state.optimizer();
+      ModelValues mv = ModelValues.withOptimizer(net, state.maskVersion(), opt);
+      Broadcast<ModelValues> values;
+      long sent;
+      try {
+        values = sc.broadcast(mv);
+      } finally {
+        sent = joinStructure(structureSent);
+      }
+      sent += mv.bytes();
+      describe(String.format(Locale.ROOT, "barrier steps %d..%d/%d epoch %d (last loss %s)", from, to, state.totalSteps(),
+          sampler.epochOf(from), fmt(lastLoss)));
+      long gather = stepOnDriverAfter(to) ? to + 1 : 0;
+      List<Parts.Round> parts;
+      try {
+        destroyRetired();
+        parts = runStretch(values, from, to, gather);
+      } finally {
+        retired.add(values);
+      }
+      int k = (int) (to - from + 1);
+      Parts.Round head = null;
+      long received = 0;
+      long computeNanos = 0;
+      List<ShardRows> next = new ArrayList<>();
+      for (Parts.Round part : parts) {
+        if (part.diverged > 0) {
+          throw Divergence.diverged(part.diverged);
+        }
+        if (part.params != null) {
+          head = part;
+          received += 4L * part.params.length * (1 + part.slots.length);
+        }
+        computeNanos += part.computeNanos;
+        for (ShardRows r : part.next == null ? new ShardRows[0] : part.next) {
+          next.add(r);
+          received += r.bytes();
+        }
+      }
+      for (int i = 0; i < k; i++) {
+        if (head == null || head.count[i] != plan.batchSize()) {
+          throw new IllegalStateException("step " + (from + i) + " covered " + (head == null ? 0 : head.count[i]) + " of "
+              + plan.batchSize() + " rows of the global batch: the cached shards do not match the data");
+        }
+      }
+      ParameterLayout layout = net.layout();
+      int slots = opt.slots();
+      float[][][] ws = new float[net.layerCount()][slots][];
+      float[][][] bs = new float[net.layerCount()][slots][];
+      for (int l = 0; l < net.layerCount(); l++) {
+        Layer layer = net.layer(l);
+        System.arraycopy(head.params, layout.weightOffset(l), layer.values(), 0, layer.nnz());
+        System.arraycopy(head.params, layout.biasOffset(l), layer.bias(), 0, layer.outFeatures());
+        for (int s = 0; s < slots; s++) {
+          ws[l][s] = opt.weightSlot(l, s);
+          bs[l][s] = opt.biasSlot(l, s);
+          System.arraycopy(head.slots[s], layout.weightOffset(l), ws[l][s], 0, layer.nnz());
+          System.arraycopy(head.slots[s], layout.biasOffset(l), bs[l][s], 0, layer.outFeatures());
+        }
+      }
+      state = new TrainingState(net, OptimizerState.restore(opt.optimizer(), ws, bs, head.optimizerStep), state.method(),
+          plan.learningRate(state.totalSteps()), state.seed(), state.totalSteps(), to, state.maskVersion());
+      lastState = state;
+      gathered = next;
+      gatheredStep = gather > 0 ? gather : -1;
+      double ms = (System.nanoTime() - t0) / 1e6;
+      double compute = computeNanos / 1e6 / parallelism;
+      List<StepOutcome> perStep = new ArrayList<>(k);
+      BatchStats total = BatchStats.ZERO;
+      for (int i = 0; i < k; i++) {
+        long t = from + i;
+        BatchStats s = new BatchStats(head.lossSum[i], head.correct[i], head.count[i]);
+        total = total.plus(s);
+        perStep.add(new StepOutcome(s, new StepReport(t, sampler.epochOf(t), s.meanLoss(), s.accuracy(),
+            state.learningRate(t), ms / k, compute / k, 0, sent / k, received / k), null));
+      }
+      lastLoss = perStep.get(k - 1).report().loss();
+      progress(to, sampler.epochOf(to), total, ms, compute);
+      return perStep;
+    }
+
+    /**
+     * Runs a stretch's barrier stage; runs it again when a task failed (Spark does not retry a failed
+     * barrier stage whose tasks return results), up to {@code spark.stage.maxConsecutiveAttempts}
+     * times: each run starts from the same broadcasts, so the result is the same.
+     */
+    private List<Parts.Round> runStretch(Broadcast<ModelValues> values, long from, long to, long gather) {
+      int attempts = Math.max(1, sc.getConf().getInt("spark.stage.maxConsecutiveAttempts", 4));
+      for (int attempt = 0; ; attempt++) {
+        // a fresh token each run: a connection left from a failed run cannot join the next
+        StretchTask task = new StretchTask(runId, structure, values, sampler, from, to, plan, state.totalSteps(),
+            options.failOnceAtStep(), gather, BarrierRing.newToken(), options.barrierTimeoutMillis(), attempt);
+        try {
+          return shards.rdd().barrier().mapPartitions(task, false, ClassTag$.MODULE$.apply(Parts.Round.class))
+              .toJavaRDD().collect();
+        } catch (Exception e) {   // SparkException is checked but thrown undeclared
+          if (attempt + 1 >= attempts || sc.sc().isStopped()) {
+            throw e;
+          }
+          LOG.warn("{}: barrier stage of steps {}..{} failed (run {} of at most {}), running it again: {}",
+              options.runName(), from, to, attempt + 1, attempts, firstLine(e));
+        }
+      }
+    }
+
     /** Steps [from, to] as one local-SGD round, then averaging; each step's loss and accuracy over the replicas. */
-    private BatchStats[] localRound(long from, long to, TrainingListener listener) {
+    private List<StepOutcome> localRound(long from, long to) {
       long t0 = System.nanoTime();
       Network net = state.network();
       // after a mask update the new structure is serialised in another thread while this one broadcasts the values
@@ -648,14 +781,13 @@ public final class SparkTrainer {
       double ms = (System.nanoTime() - t0) / 1e6;
       double compute = computeNanos / 1e6 / parallelism;
       BatchStats total = BatchStats.ZERO;
-      BatchStats[] perStep = new BatchStats[k];
+      List<StepOutcome> perStep = new ArrayList<>(k);
       for (int i = 0; i < k; i++) {
         long t = from + i;
         BatchStats s = new BatchStats(loss[i], correct[i], count[i]);
-        perStep[i] = s;
         total = total.plus(s);
-        listener.onStep(new StepReport(t, sampler.epochOf(t), s.meanLoss(), s.accuracy(), state.learningRate(t), ms / k,
-            compute / k, 0, sent / k, received / k));
+        perStep.add(new StepOutcome(s, new StepReport(t, sampler.epochOf(t), s.meanLoss(), s.accuracy(),
+            state.learningRate(t), ms / k, compute / k, 0, sent / k, received / k), null));
       }
       lastLoss = new BatchStats(loss[k - 1], correct[k - 1], count[k - 1]).meanLoss();
       progress(to, sampler.epochOf(to), total, ms, compute);
@@ -716,7 +848,9 @@ public final class SparkTrainer {
       }
     }
 
-    private BatchStats evaluate(JavaRDD<DataBlock> test, long step) {
+    @Override
+    public BatchStats evaluate() {
+      long step = state.step();
       ensureStructure();
       Broadcast<ModelValues> values = sc.broadcast(ModelValues.of(state.network(), state.maskVersion()));
       try {
@@ -753,6 +887,12 @@ public final class SparkTrainer {
   private static final int EVAL_CAPACITY = org.sparsetrain.training.Evaluation.CHUNK;
   /** Row-block jobs of a mask update's dense gradient in flight at once (each holds one block's fixed-point sum). */
   static final int INACTIVE_JOBS_AHEAD = 3;
+
+  private static String firstLine(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
 
   private static String fmt(double v) {
     return String.format(Locale.ROOT, "%.4f", v);

@@ -29,13 +29,17 @@ import java.io.Serializable;
  *     batch's rows, which the round before it gathers; same micro-batches, same bits) when its
  *     forward/backward takes at most this many multiply-adds, about 3·B·parameters (default 2^30,
  *     under a second on one core; 0 = always a Spark job)
+ * @param barrier {@code distribution.mode: barrier}: the synchronous steps between two mask updates
+ *     run as one Spark barrier stage whose tasks allreduce their fixed-point gradient sums between
+ *     them ({@link StretchTask}); the same model, bit for bit, without a Spark job per step
+ * @param barrierTimeoutMillis how long a barrier task waits for a peer to connect or send (default 120 s)
  */
 public record SparkTrainerOptions(String runName, int localSteps, int virtualShards, int treeDepth,
                                   int denseBlockFloats, int logEvery, long failOnceAtStep, long driverHeapBytes,
-                                  long driverStepMacs)
+                                  long driverStepMacs, boolean barrier, int barrierTimeoutMillis)
     implements Serializable {
   public static final SparkTrainerOptions DEFAULTS =
-      new SparkTrainerOptions("sparsetrain", 1, 0, 2, 1 << 20, 50, 0, 0, 1L << 30);
+      new SparkTrainerOptions("sparsetrain", 1, 0, 2, 1 << 20, 50, 0, 0, 1L << 30, false, 120_000);
 
   public SparkTrainerOptions {
     if (runName == null || runName.isBlank()) {
@@ -62,6 +66,13 @@ public record SparkTrainerOptions(String runName, int localSteps, int virtualSha
     if (driverHeapBytes < 0) {
       throw new IllegalArgumentException("driverHeapBytes must be >= 0 (0 = the JVM's max heap), got " + driverHeapBytes);
     }
+    if (barrierTimeoutMillis < 1) {
+      throw new IllegalArgumentException("the barrier timeout must be >= 1 ms, got " + barrierTimeoutMillis);
+    }
+    if (barrier && localSteps > 1) {
+      throw new IllegalArgumentException("distribution.mode=barrier runs exact synchronous steps: distribution.local_steps"
+          + " must be 1, got " + localSteps + " (local SGD runs in distribution.mode=driver)");
+    }
     if (driverStepMacs < 0) {
       throw new IllegalArgumentException("driverStepMacs must be >= 0 (0 = never on the driver), got " + driverStepMacs);
     }
@@ -78,39 +89,49 @@ public record SparkTrainerOptions(String runName, int localSteps, int virtualSha
   }
 
   public SparkTrainerOptions withRunName(String v) {
-    return new SparkTrainerOptions(v, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
+    return new SparkTrainerOptions(v, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs, barrier, barrierTimeoutMillis);
   }
 
   public SparkTrainerOptions withLocalSteps(int v) {
-    return new SparkTrainerOptions(runName, v, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
+    return new SparkTrainerOptions(runName, v, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs, barrier, barrierTimeoutMillis);
   }
 
   public SparkTrainerOptions withVirtualShards(int v) {
-    return new SparkTrainerOptions(runName, localSteps, v, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
+    return new SparkTrainerOptions(runName, localSteps, v, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs, barrier, barrierTimeoutMillis);
   }
 
   public SparkTrainerOptions withTreeDepth(int v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, v, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, v, denseBlockFloats, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs, barrier, barrierTimeoutMillis);
   }
 
   public SparkTrainerOptions withDenseBlockFloats(int v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, v, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, v, logEvery, failOnceAtStep, driverHeapBytes, driverStepMacs, barrier, barrierTimeoutMillis);
   }
 
   public SparkTrainerOptions withLogEvery(int v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, v, failOnceAtStep, driverHeapBytes, driverStepMacs);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, v, failOnceAtStep, driverHeapBytes, driverStepMacs, barrier, barrierTimeoutMillis);
   }
 
   public SparkTrainerOptions withFailOnceAtStep(long v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, v, driverHeapBytes, driverStepMacs);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, v, driverHeapBytes, driverStepMacs, barrier, barrierTimeoutMillis);
   }
 
   public SparkTrainerOptions withDriverHeapBytes(long v) {
-    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, v, driverStepMacs);
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep, v, driverStepMacs, barrier, barrierTimeoutMillis);
   }
 
   public SparkTrainerOptions withDriverStepMacs(long v) {
     return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep,
-        driverHeapBytes, v);
+        driverHeapBytes, v, barrier, barrierTimeoutMillis);
+  }
+
+  public SparkTrainerOptions withBarrier(boolean v) {
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep,
+        driverHeapBytes, driverStepMacs, v, barrierTimeoutMillis);
+  }
+
+  public SparkTrainerOptions withBarrierTimeoutMillis(int v) {
+    return new SparkTrainerOptions(runName, localSteps, virtualShards, treeDepth, denseBlockFloats, logEvery, failOnceAtStep,
+        driverHeapBytes, driverStepMacs, barrier, v);
   }
 }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparsetrain.training.CompletedStep;
 import org.sparsetrain.training.EpochReport;
 import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.checkpoint.Checkpoint;
@@ -279,7 +280,8 @@ class SparkTrainerTest {
     TrainResult straight = spark(plan, k6, new TrainingListener() {
       @Override public void onStep(StepReport r) { steps.add(r); }
       @Override public void onEpoch(EpochReport r) { epochs.add(r); }
-      @Override public void afterStep(TrainingState state) {
+      @Override public void afterStep(CompletedStep done) {
+        TrainingState state = done.state();
         if (state.step() == 11) {
           try {
             saved[0] = Checkpoint.write(fs, dir, state, CheckpointMeta.of(1, "model: x")).dir();

@@ -24,12 +24,16 @@ import org.sparsetrain.training.Divergence;
 import org.sparsetrain.training.EpochReport;
 import org.sparsetrain.training.MaskUpdateReport;
 import org.sparsetrain.training.ModelSpec;
+import org.sparsetrain.training.StepEngine;
+import org.sparsetrain.training.StepOutcome;
 import org.sparsetrain.training.StepReport;
+import org.sparsetrain.training.StepRule;
 import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
+import org.sparsetrain.training.TrainingLoop;
+import org.sparsetrain.training.CompletedStep;
 import org.sparsetrain.training.TrainingPlan;
 import org.sparsetrain.training.TrainingState;
-import org.sparsetrain.training.ShardedStep;
 import org.sparsetrain.training.checkpoint.Checkpoint;
 import org.sparsetrain.training.checkpoint.CheckpointMeta;
 import org.sparsetrain.training.checkpoint.CheckpointStore;
@@ -214,8 +218,8 @@ public final class ShardedSparkTrainer {
     TrainingListener out = listener == null ? TrainingListener.NONE : listener;
     checkpointFiles.clear();
     checkpointedSteps = -1;
-    try (Run r = new Run(initial, train, n)) {
-      return r.loop(test, out);
+    try (Run r = new Run(initial, train, n, test)) {
+      return new TrainingLoop(spec, plan, r).run(out);
     }
   }
 
@@ -244,13 +248,14 @@ public final class ShardedSparkTrainer {
   }
 
   /** The driver-side bookkeeping of one run: structure, version, optimizer step, the current shard RDD. */
-  private final class Run implements AutoCloseable {
+  private final class Run implements StepEngine {
     private final String runId = UUID.randomUUID().toString();
     private final String previousGroup = sc.getLocalProperty("spark.jobGroup.id");
     private final String previousDescription = sc.getLocalProperty("spark.job.description");
     private final String previousInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
     private final BatchSampler sampler;
     private final JavaRDD<DataBlock> data;
+    private final JavaRDD<DataBlock> test;
     private final int partitions;
     private final int shards;
     private final ShardPartitioner partitioner;
@@ -280,10 +285,10 @@ public final class ShardedSparkTrainer {
     private int recoveries;
     /** The step being run (for the lost-executor message). */
     private long running;
-    private BatchStats epochStats = BatchStats.ZERO;
 
-    Run(ShardedStart start, JavaRDD<DataBlock> train, long n) {
+    Run(ShardedStart start, JavaRDD<DataBlock> train, long n, JavaRDD<DataBlock> test) {
       this.initial = start;
+      this.test = test;
       this.sampler = new BatchSampler(n, plan.batchSize(), plan.seed());
       TrainingState initial = start.state;
       this.method = initial != null ? initial.method() : plan.method();
@@ -471,63 +476,28 @@ public final class ShardedSparkTrainer {
       return new Materialised(next, sums);
     }
 
-    /** Trains to the end of the plan, restoring the shards when executors are lost. */
-    TrainResult loop(JavaRDD<DataBlock> test, TrainingListener listener) {
-      long start = System.nanoTime();
-      long firstStep = step;
-      Exception lost = null;
-      while (true) {
-        try {
-          if (lost != null) {
-            recover(lost, listener);
-          }
-          return trainToEnd(test, listener, start, firstStep);
-        } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared
-          if (!LostShards.in(e)) {
-            throw e;
-          }
-          if (recoveries >= options.maxRecoveries()) {
-            throw new IllegalStateException(options.base().runName() + ": executor lost at step " + running + " after "
-                + recoveries + " recoveries (distribution.max_recoveries=" + options.maxRecoveries() + "): giving up: "
-                + firstLine(e), e);
-          }
-          lost = e;
-        }
-      }
-    }
+    @Override public long step() { return step; }
+    @Override public long totalSteps() { return totalSteps; }
+    @Override public long stepsPerEpoch() { return sampler.stepsPerEpoch(); }
+    @Override public SparsityMethod method() { return method; }
+    @Override public CompletedStep completed(BatchStats epochStats) { return new Completed(step, epochStats); }
+    @Override public Network model() { return options.collectModel() ? collectModel() : null; }
 
-    private TrainResult trainToEnd(JavaRDD<DataBlock> test, TrainingListener listener, long start, long firstStep) {
-      long spe = sampler.stepsPerEpoch();
-      while (step < totalSteps) {
-        long t = step + 1;
-        running = t;
-        epochStats = epochStats.plus(syncStep(t, listener));
-        if (step % spe == 0 || step == totalSteps) {
-          BatchStats eval = evaluate(test, step);
-          double wall = (System.nanoTime() - start) / 1e9;
-          listener.onEpoch(new EpochReport((int) ((step - 1) / spe), step, epochStats.meanLoss(), epochStats.accuracy(),
-              eval.meanLoss(), eval.accuracy(), densities(), method.targetDensities(step, spec.sizes()), wall,
-              (step - firstStep) * (double) plan.batchSize() / wall));
-          LOG.debug("{}: epoch {} done at step {}: train loss {} acc {}, test loss {} acc {}", options.base().runName(),
-              (step - 1) / spe, step, fmt(epochStats.meanLoss()), fmt(epochStats.accuracy()), fmt(eval.meanLoss()),
-              fmt(eval.accuracy()));
-          epochStats = BatchStats.ZERO;
-        }
-        listener.afterShardedStep(new Completed(step));
-      }
-      running = step;
-      double wall = (System.nanoTime() - start) / 1e9;
-      BatchStats eval = evaluate(test, step);
-      Network net = options.collectModel() ? collectModel() : null;
-      return new TrainResult(net, eval, step, plan.epochs(), wall, (step - firstStep) * (double) plan.batchSize() / wall);
+    @Override
+    public List<StepOutcome> next() {
+      running = step + 1;
+      return List.of(syncStep(running));
     }
 
     /** Step t, complete: what a checkpoint of it needs, valid while the listener is called. */
     private final class Completed implements ShardedStep {
       private final long t;
+      /** The epoch's training statistics up to t, restored with the shards after a lost executor. */
+      private final BatchStats epochStats;
 
-      Completed(long t) {
+      Completed(long t, BatchStats epochStats) {
         this.t = t;
+        this.epochStats = epochStats;
       }
 
       @Override public long step() { return t; }
@@ -553,7 +523,21 @@ public final class ShardedSparkTrainer {
      * Executors were lost with shards Spark cannot recompute: restores every shard from the last
      * checkpoint this run committed (or from where the run started) onto the live executors.
      */
-    private void recover(Exception e, TrainingListener listener) {
+    @Override
+    public boolean recoverable(Exception e) {
+      if (!LostShards.in(e)) {
+        return false;
+      }
+      if (recoveries >= options.maxRecoveries()) {
+        throw new IllegalStateException(options.base().runName() + ": executor lost at step " + running + " after "
+            + recoveries + " recoveries (distribution.max_recoveries=" + options.maxRecoveries() + "): giving up: "
+            + firstLine(e), e);
+      }
+      return true;
+    }
+
+    @Override
+    public Restored restore(Exception e) {
       String name = options.base().runName();
       recoveries++;
       ShardedStart from = initial;
@@ -561,7 +545,7 @@ public final class ShardedSparkTrainer {
       if (restorePoint != null) {
         CheckpointStore.Restored<ShardedStart> r;
         try {
-          r = restore(restorePoint.store, totalSteps);
+          r = ShardedSparkTrainer.this.restore(restorePoint.store, totalSteps);
         } catch (IOException io) {
           throw new java.io.UncheckedIOException(name + ": executor lost at step " + running + " and the checkpoints in "
               + restorePoint.store.dir() + " cannot be read: " + io.getMessage(), io);
@@ -576,11 +560,10 @@ public final class ShardedSparkTrainer {
       }
       long lostAt = running;
       restart(from);
-      epochStats = stats;
       String source = from == initial && initial.dir == null ? "the run's start (no checkpoint yet) at" : "checkpoint";
       LOG.warn("{}: executor lost at step {}; restored shards from {} step {}, continuing (recovery {} of at most {}; {})",
           name, lostAt, source, step, recoveries, options.maxRecoveries(), firstLine(e));
-      listener.onRecovery(lostAt, step);
+      return new Restored(lostAt, step, stats);
     }
 
     /** Replaces the shards (and the driver's structure) by those of {@code s}: the run continues from its step. */
@@ -627,7 +610,8 @@ public final class ShardedSparkTrainer {
           spec.loss(), layers, optimizer, optimizerStep, "");
     }
 
-    private double[] densities() {
+    @Override
+    public double[] densities() {
       double[] d = new double[structure.layers()];
       for (int l = 0; l < d.length; l++) {
         d[l] = structure.nnz(l) / ((double) structure.in(l) * structure.out(l));
@@ -649,17 +633,18 @@ public final class ShardedSparkTrainer {
       return g;
     }
 
-    private BatchStats syncStep(long t, TrainingListener listener) {
+    private StepOutcome syncStep(long t) {
       long t0 = System.nanoTime();
       int epoch = sampler.epochOf(t);
-      boolean update = method.updatesAt(t);
-      GrowthInput input = update ? method.growthInput(t) : GrowthInput.NONE;
+      StepRule rule = new StepRule(method);
+      boolean update = rule.updatesMask(t);
+      GrowthInput input = rule.growthInput(t);
       if (input == GrowthInput.MOMENTUM) {
         throw new UnsupportedOperationException("sparsity method '" + method.name() + "' grows by optimizer momentum,"
             + " which lives on the executors in distribution.mode=sharded; use distribution.mode=driver");
       }
       boolean dense = input == GrowthInput.DENSE_GRADIENT;
-      boolean apply = !update || !method.skipsOptimizerOnUpdate();
+      boolean apply = rule.appliesOptimizer(t);
       if (apply) {
         optimizerStep++;
       }
@@ -707,10 +692,8 @@ public final class ShardedSparkTrainer {
       }
       double ms = (System.nanoTime() - t0) / 1e6;
       double compute = computeNanos / 1e6 / Math.max(1, Math.min(partitions, sc.defaultParallelism()));
-      listener.onStep(new StepReport(t, epoch, s.meanLoss(), s.accuracy(), lr, ms, compute, 0, sent, received));
-      if (churn != null) {
-        listener.onMaskUpdate(new MaskUpdateReport(t, churn, densities(), ms));
-      }
+      StepReport report = new StepReport(t, epoch, s.meanLoss(), s.accuracy(), lr, ms, compute, 0, sent, received);
+      MaskUpdateReport maskUpdate = churn == null ? null : new MaskUpdateReport(t, churn, densities(), ms);
       if (options.base().logEvery() > 0 && (t % options.base().logEvery() == 0 || t == totalSteps)) {
         long params = structure.totalNnz() + Arrays.stream(structure.sizes()).skip(1).sum();
         LOG.info("{}: step {}/{} epoch {} loss {} acc {} | {} ms/step, compute {} ms, shuffled ~{} (all-gather) + ~{}"
@@ -718,7 +701,7 @@ public final class ShardedSparkTrainer {
             fmt(ms), fmt(compute), DistributionMode.human(4L * params * partitions),
             DistributionMode.human(8L * params * head.tasks));
       }
-      return s;
+      return new StepOutcome(s, report, maskUpdate);
     }
 
     private double[] lastChurn;
@@ -765,7 +748,9 @@ public final class ShardedSparkTrainer {
       return current.flatMapToPair(f).partitionBy(new HashPartitioner(targets));
     }
 
-    private BatchStats evaluate(JavaRDD<DataBlock> test, long at) {
+    @Override
+    public BatchStats evaluate() {
+      long at = step;
       describe(String.format(Locale.ROOT, "sharded evaluation after step %d", at));
       double[] e = test.zipPartitions(allGather(test.getNumPartitions()).values(),
               new ShardTasks.Eval(runId, structureBc, shards))

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.sparsetrain.training.ShardedStep;
+import org.sparsetrain.training.CompletedStep;
 import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
@@ -112,7 +112,8 @@ class ShardedCheckpointTest {
   static TrainingListener checkpointing(CheckpointStore store, int every, long crashAfter, List<Long> committed) {
     return new TrainingListener() {
       @Override
-      public void afterShardedStep(ShardedStep s) {
+      public void afterStep(CompletedStep done) {
+        ShardedStep s = (ShardedStep) done;
         if (s.step() % every == 0 || s.step() == s.totalSteps()) {
           try {
             CheckpointStore.CommitResult r = s.commit(store, CheckpointMeta.of((s.step() - 1) / 10, "model: {}"));
