@@ -25,7 +25,8 @@ import org.sparsetrain.training.data.DataBlock;
 /**
  * The SparkTrainer with executors in two separate JVMs ({@code local-cluster[2,1,1024]}), Kryo
  * registration required, a task that fails once: same weights bit for bit as one partition, and
- * the LocalTrainer's within {@link SparkTrainerTest#TOL} (see there for why).
+ * the LocalTrainer's within {@link SparkTrainerTest#TOL} (see there for why); barrier stretches
+ * whose tasks talk across the two JVMs give the same model as a job per step.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class SparkTrainerClusterTest {
@@ -67,5 +68,17 @@ class SparkTrainerClusterTest {
         .train(rdd(sc, split(TRAIN, 60, 80, 60)), rdd(sc, split(TEST, 60)), null);
     assertEquals(20, localSgd.steps());
     assertEquals(localSgdJobs.fingerprint(), localSgd.fingerprint(), "driver-side update steps and largest-only growth");
+  }
+
+  @Test
+  void barrierTasksOnSeparateExecutorJvmsAllreduceToTheSameModel() {
+    // two barrier tasks, one per executor JVM, connect to each other over loopback TCP; a failed task
+    // makes the driver run the stretch again
+    TrainingPlan plan = plan(new DropGrowMethod(true, 4, 12, 0.5)).withEpochs(2);
+    TrainResult jobs = new SparkTrainer(sc, SPEC, plan, options(6))
+        .train(rdd(sc, split(TRAIN, 120, 80)), rdd(sc, split(TEST, 60)), null);
+    TrainResult barrier = new SparkTrainer(sc, SPEC, plan, options(6).withBarrier(true).withFailOnceAtStep(6))
+        .train(rdd(sc, split(TRAIN, 120, 80)), rdd(sc, split(TEST, 60)), null);
+    assertEquals(jobs.fingerprint(), barrier.fingerprint(), "barrier stretches across executor JVMs vs a job per step");
   }
 }
