@@ -1,21 +1,37 @@
 package org.sparsetrain.pruning;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * The {@code sparsity.*} keys of a job config, validated in the constructor (bad values fail before
- * training, naming the key). Step-valued keys may be left at -1 to take their defaults from the run
- * length or from other keys. The first ten components are the original ones and keep their order
- * and meaning; {@link #SparsityConfig(String, double, String, double, boolean, long, double, String, long, long)}
- * fills the rest with defaults, and {@link Builder} sets any key by its config name ({@link #KEYS}).
+ * The {@code sparsity.*} keys of a job config, validated before training (bad values fail naming
+ * the key). Two kinds of keys, both addressed as {@code sparsity.NAME} in YAML and {@code --set}:
+ * <ul>
+ *   <li><b>common keys</b> ({@link #KEYS}), shared by several methods: the method, the target, the
+ *   distribution and its options, the update schedule, the drop fraction, the prune and growth
+ *   criteria. They are this record's components, checked in its constructor;</li>
+ *   <li><b>a method's own keys</b> (N:M's {@code nm_n}, GraNet's {@code regeneration_initial}, IMP's
+ *   {@code imp_phases}, …), declared, documented and checked by the method itself and registered with
+ *   it ({@link SparsityMethods#register(String, List, SparsityMethods.Factory)}), as jaxpruner hands an
+ *   algorithm its own keyword arguments. {@link #methodKeys()} holds exactly the chosen method's keys,
+ *   each at its value or default; the method reads them with {@link #getInt}, {@link #getDouble}, ….</li>
+ * </ul>
+ * A key of another method is an error naming the key, the method and the keys it accepts, unless it
+ * holds that key's default: a run's resolved {@code config.yaml} (and the config a checkpoint
+ * stores) lists every key of every method at its default, and those must keep loading.
+ * Step-valued keys may be left at -1 to take their defaults from the run length or other keys.
+ * {@link #SparsityConfig(String, double, String, double, boolean, long, double, String, long, long)}
+ * takes the original ten keys, and {@link Builder} sets any key by its config name.
  *
- * @param method {@code dense}, {@code static}, {@code set}, {@code rigl}, {@code snfs}, {@code granet},
- *     {@code gmp}, {@code imp}, {@code random}, {@code nm}
+ * @param method a registered method: {@code dense}, {@code static}, {@code set}, {@code rigl},
+ *     {@code snfs}, {@code granet}, {@code gmp}, {@code random}, {@code nm}, {@code imp}, …
  * @param target global sparsity s ∈ [0,1) (the final one for gradual methods)
  * @param distribution {@code erk}, {@code er}, {@code uniform}, {@code explicit}
  * @param erkPowerScale exponent of the ERK score (1 = RigL)
@@ -31,35 +47,57 @@ import java.util.Map;
  * @param growInit value of a new connection: {@code zero}, {@code gradient}, {@code random}
  * @param redistribution regrowth budget between layers: {@code none} or {@code momentum}; empty: the method's own
  * @param dropExponent k of the exponential drop schedule
- * @param initialSparsity s_i of gradual pruning (gmp, granet, random); 0 = start dense
- * @param pruneBegin t₀ of gradual pruning (-1: t_begin)
- * @param pruneEnd t_f of gradual pruning (-1: t_end)
- * @param regenerationInitial GraNet's r at t_begin
- * @param regenerationFinal GraNet's r at t_end
- * @param nmN N of N:M (kept per group)
- * @param nmM M of N:M (group length along the input dimension)
- * @param srsteLambda λ_w of SR-STE
- * @param impPhases IMP pruning phases n
- * @param impRewindStep IMP rewinds surviving weights to their values after this step (0: initialisation)
- * @param impPhaseSteps steps of each IMP training phase (-1: the run length)
  * @param layerDensities with {@code explicit}: one density per weight layer
+ * @param methodKeys the method's own keys (null: all at their defaults), by name without {@code sparsity.}
  */
 public record SparsityConfig(String method, double target, String distribution, double erkPowerScale,
                              boolean denseFirstLayer, long updateEvery, double dropFraction, String dropSchedule,
                              long tBegin, long tEnd,
                              String prune, String growth, String growInit, String redistribution, double dropExponent,
-                             double initialSparsity, long pruneBegin, long pruneEnd,
-                             double regenerationInitial, double regenerationFinal,
-                             int nmN, int nmM, double srsteLambda,
-                             int impPhases, long impRewindStep, long impPhaseSteps,
-                             double[] layerDensities) implements Serializable {
+                             double[] layerDensities, Map<String, Object> methodKeys) implements Serializable {
 
-  /** Config key (after {@code sparsity.}), default and one line of documentation. */
-  public record Key(String name, Object defaultValue, String doc) {}
+  /**
+   * Config key (after {@code sparsity.}), default and one line of documentation. The default's type
+   * is the key's type: Integer, Long, Double, Boolean, String or a List of numbers.
+   */
+  public record Key(String name, Object defaultValue, String doc) implements Serializable {
+    public Key {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(defaultValue, "default of sparsity." + name);
+      if (!name.matches("[a-z][a-z0-9_]*")) {
+        throw new IllegalArgumentException("a sparsity key is lower_snake_case, got '" + name + "'");
+      }
+    }
 
-  /** Every key, in the order of the record, with its default. */
+    /** {@code raw} (a String, Number, Boolean or List, as a config gives it) as this key's type. */
+    public Object convert(Object raw) {
+      if (defaultValue instanceof Integer) {
+        long l = asLong(name, raw);
+        if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException("sparsity." + name + " must be an int, got " + raw);
+        }
+        return (int) l;
+      }
+      if (defaultValue instanceof Long) {
+        return asLong(name, raw);
+      }
+      if (defaultValue instanceof Number) {
+        return asDouble(name, raw);
+      }
+      if (defaultValue instanceof Boolean) {
+        return asBool(name, raw);
+      }
+      if (defaultValue instanceof List) {
+        double[] d = asDoubles(name, raw);
+        return d == null ? List.of() : Arrays.stream(d).boxed().toList();
+      }
+      return String.valueOf(raw);
+    }
+  }
+
+  /** The common keys, in the order of the record, with their defaults. */
   public static final List<Key> KEYS = List.of(
-      new Key("method", "set", "dense, static, set, rigl, snfs, granet, gmp, imp, random, nm"),
+      new Key("method", "set", "dense, static, set, rigl, snfs, granet, gmp, random, nm, imp (each with its own keys)"),
       new Key("target", 0.9, "global sparsity s in [0,1) over all weight layers (final sparsity for gradual methods)"),
       new Key("distribution", "erk", "erk, er, uniform, explicit"),
       new Key("erk_power_scale", 1.0, "exponent of the ERK score"),
@@ -74,18 +112,9 @@ public record SparsityConfig(String method, double target, String distribution, 
       new Key("grow_init", "zero", "value of a new connection: zero, gradient (−lr·g), random (He normal)"),
       new Key("redistribution", "", "regrowth budget between layers: none, momentum (empty: the method's)"),
       new Key("drop_exponent", 1.0, "k of the exponential drop schedule"),
-      new Key("initial_sparsity", 0.0, "s_i of gradual pruning (gmp, granet, random); 0 starts dense"),
-      new Key("prune_begin", -1L, "t0 of gradual pruning (-1: t_begin)"),
-      new Key("prune_end", -1L, "t_f of gradual pruning (-1: t_end)"),
-      new Key("regeneration_initial", 0.5, "GraNet: regeneration fraction r at t_begin"),
-      new Key("regeneration_final", 0.005, "GraNet: regeneration fraction r at t_end"),
-      new Key("nm_n", 2, "N of N:M: weights kept in every group"),
-      new Key("nm_m", 4, "M of N:M: group length along the input dimension"),
-      new Key("srste_lambda", 2e-4, "λ_w of SR-STE's decay of masked-out weights"),
-      new Key("imp_phases", 3, "IMP: number of prune-rewind-retrain phases"),
-      new Key("imp_rewind_step", 0L, "IMP: rewind surviving weights to their values after this step (0: initialisation)"),
-      new Key("imp_phase_steps", -1L, "IMP: steps per training phase (-1: the run length)"),
       new Key("layer_densities", List.of(), "explicit: one density per weight layer"));
+
+  private static final String LAST_COMMON = "layer_densities";
 
   public SparsityConfig {
     method = norm(method, "method");
@@ -104,24 +133,8 @@ public record SparsityConfig(String method, double target, String distribution, 
       throw new IllegalArgumentException("sparsity.t_end (" + tEnd + ") precedes sparsity.t_begin (" + tBegin + ")");
     }
     check(dropExponent > 0, "drop_exponent", "must be > 0", dropExponent);
-    check(initialSparsity >= 0 && initialSparsity <= target, "initial_sparsity", "must be in [0, target]", initialSparsity);
-    if (pruneEnd >= 0 && pruneEnd < Math.max(0, pruneBegin)) {
-      throw new IllegalArgumentException("sparsity.prune_end (" + pruneEnd + ") precedes sparsity.prune_begin (" + pruneBegin + ")");
-    }
-    check(regenerationInitial >= 0 && regenerationInitial <= 1, "regeneration_initial", "must be in [0,1]", regenerationInitial);
-    check(regenerationFinal >= 0 && regenerationFinal <= 1, "regeneration_final", "must be in [0,1]", regenerationFinal);
-    check(nmM >= 1, "nm_m", "must be >= 1", nmM);
-    if (nmN < 1 || nmN > nmM) {
-      throw new IllegalArgumentException("sparsity.nm_n must be in [1, nm_m=" + nmM + "], got " + nmN);
-    }
-    check(srsteLambda >= 0, "srste_lambda", "must be >= 0", srsteLambda);
-    check(impPhases >= 1, "imp_phases", "must be >= 1", impPhases);
-    check(impRewindStep >= 0, "imp_rewind_step", "must be >= 0", impRewindStep);
-    if (impPhaseSteps >= 0 && impRewindStep >= impPhaseSteps) {
-      throw new IllegalArgumentException("sparsity.imp_rewind_step (" + impRewindStep + ") must precede the end of a phase ("
-          + impPhaseSteps + " steps)");
-    }
     layerDensities = layerDensities == null ? null : layerDensities.clone();
+    methodKeys = ownKeys(method, methodKeys);
   }
 
   /** The original ten keys; every other key at its default. */
@@ -129,7 +142,7 @@ public record SparsityConfig(String method, double target, String distribution, 
                         boolean denseFirstLayer, long updateEvery, double dropFraction, String dropSchedule,
                         long tBegin, long tEnd) {
     this(method, target, distribution, erkPowerScale, denseFirstLayer, updateEvery, dropFraction, dropSchedule,
-        tBegin, tEnd, "", "", "zero", "", 1.0, 0.0, -1, -1, 0.5, 0.005, 2, 4, 2e-4, 3, 0, -1, null);
+        tBegin, tEnd, "", "", "zero", "", 1.0, null, null);
   }
 
   public static SparsityConfig defaults() {
@@ -143,12 +156,44 @@ public record SparsityConfig(String method, double target, String distribution, 
 
   public Builder toBuilder() {
     Builder b = new Builder();
-    Map<String, Object> m = toMap();
-    m.forEach(b::set);
+    toMap().forEach(b::set);
     return b;
   }
 
-  /** Every key (see {@link #KEYS}) with its value. */
+  /**
+   * Every key a config may hold: the common keys, then each registered method's own keys in the
+   * order the methods registered them (a key several methods share, once), {@code layer_densities}
+   * last. This is the order a run's resolved config lists them in, the same as before methods
+   * owned their keys, so an old run's {@code config.yaml} still reads as the same config.
+   */
+  public static List<Key> allKeys() {
+    List<Key> all = new ArrayList<>();
+    for (Key k : KEYS) {
+      if (k.name().equals(LAST_COMMON)) {
+        all.addAll(SparsityMethods.methodKeys());
+      }
+      all.add(k);
+    }
+    return all;
+  }
+
+  /** The common or method key of that name (without {@code sparsity.}), or null. */
+  public static Key key(String name) {
+    Key k = common(name);
+    return k != null ? k : SparsityMethods.methodKey(name);
+  }
+
+  /** The common key of that name, or null. */
+  public static Key common(String name) {
+    for (Key k : KEYS) {
+      if (k.name().equals(name)) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  /** Every key (common, then this method's own, {@code layer_densities} last) with its value. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("method", method);
@@ -166,17 +211,7 @@ public record SparsityConfig(String method, double target, String distribution, 
     m.put("grow_init", growInit);
     m.put("redistribution", redistribution);
     m.put("drop_exponent", dropExponent);
-    m.put("initial_sparsity", initialSparsity);
-    m.put("prune_begin", pruneBegin);
-    m.put("prune_end", pruneEnd);
-    m.put("regeneration_initial", regenerationInitial);
-    m.put("regeneration_final", regenerationFinal);
-    m.put("nm_n", nmN);
-    m.put("nm_m", nmM);
-    m.put("srste_lambda", srsteLambda);
-    m.put("imp_phases", impPhases);
-    m.put("imp_rewind_step", impRewindStep);
-    m.put("imp_phase_steps", impPhaseSteps);
+    m.putAll(methodKeys);
     m.put("layer_densities", layerDensities == null ? List.of() : Arrays.stream(layerDensities).boxed().toList());
     return m;
   }
@@ -186,14 +221,38 @@ public record SparsityConfig(String method, double target, String distribution, 
     return tEnd >= 0 ? tEnd : Math.round(0.75 * totalSteps);
   }
 
-  /** t₀ of gradual pruning. */
-  public long resolvedPruneBegin() {
-    return pruneBegin >= 0 ? pruneBegin : tBegin;
+  /** The method's own key {@code name} (an Integer key). */
+  public int getInt(String name) {
+    return (Integer) own(name);
   }
 
-  /** t_f of gradual pruning. */
-  public long resolvedPruneEnd(long totalSteps) {
-    return pruneEnd >= 0 ? pruneEnd : resolvedTEnd(totalSteps);
+  /** The method's own key {@code name} (a Long key). */
+  public long getLong(String name) {
+    return (Long) own(name);
+  }
+
+  /** The method's own key {@code name} (a Double key). */
+  public double getDouble(String name) {
+    return (Double) own(name);
+  }
+
+  /** The method's own key {@code name} (a Boolean key). */
+  public boolean getBool(String name) {
+    return (Boolean) own(name);
+  }
+
+  /** The method's own key {@code name} (a String key). */
+  public String getString(String name) {
+    return (String) own(name);
+  }
+
+  private Object own(String name) {
+    Object v = methodKeys.get(name);
+    if (v == null) {
+      throw new IllegalStateException("sparsity method '" + method + "' reads sparsity." + name
+          + ", which it did not register (its keys: " + names(SparsityMethods.keys(method)) + ")");
+    }
+    return v;
   }
 
   @Override
@@ -216,6 +275,35 @@ public record SparsityConfig(String method, double target, String distribution, 
     return "SparsityConfig" + toMap();
   }
 
+  /** The method's keys from {@code given} (by name, any accepted type), converted, the rest at their defaults. */
+  private static Map<String, Object> ownKeys(String method, Map<String, Object> given) {
+    List<Key> own = SparsityMethods.keys(method);
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (Key k : own) {
+      m.put(k.name(), given != null && given.containsKey(k.name()) ? k.convert(given.get(k.name())) : k.defaultValue());
+    }
+    if (given != null) {
+      for (String name : given.keySet()) {
+        if (!m.containsKey(name)) {
+          throw notAKeyOf(name, method);
+        }
+      }
+    }
+    return Collections.unmodifiableMap(m);
+  }
+
+  /** {@code sparsity.nm_n is not a key of method 'set' (its keys: none; common keys: …); it is a key of nm}. */
+  static IllegalArgumentException notAKeyOf(String name, String method) {
+    List<String> owners = SparsityMethods.methodsWithKey(name);
+    return new IllegalArgumentException("sparsity." + name + " is not a key of method '" + method + "' (its keys: "
+        + names(SparsityMethods.keys(method)) + "; common keys: " + names(KEYS) + ")"
+        + (owners.isEmpty() ? "" : "; it is a key of " + String.join(", ", owners)));
+  }
+
+  static String names(List<Key> keys) {
+    return keys.isEmpty() ? "none" : String.join(", ", keys.stream().map(Key::name).toList());
+  }
+
   private static String norm(String s, String key) {
     if (s == null || s.isBlank()) {
       throw new IllegalArgumentException("sparsity." + key + " must be set");
@@ -229,7 +317,67 @@ public record SparsityConfig(String method, double target, String distribution, 
     }
   }
 
-  /** Sets keys by their config names; {@link #build()} validates. Unknown keys are errors. */
+  private static double asDouble(String k, Object v) {
+    try {
+      return v instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(v).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("sparsity." + k + " must be a number, got '" + v + "'");
+    }
+  }
+
+  private static long asLong(String k, Object v) {
+    if (v instanceof Number n) {
+      if (n.doubleValue() != Math.rint(n.doubleValue())) {
+        throw new IllegalArgumentException("sparsity." + k + " must be an integer, got " + v);
+      }
+      return n.longValue();
+    }
+    try {
+      return Long.parseLong(String.valueOf(v).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("sparsity." + k + " must be an integer, got '" + v + "'");
+    }
+  }
+
+  private static boolean asBool(String k, Object v) {
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    String s = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
+    if (s.equals("true") || s.equals("false")) {
+      return Boolean.parseBoolean(s);
+    }
+    throw new IllegalArgumentException("sparsity." + k + " must be true or false, got '" + v + "'");
+  }
+
+  private static double[] asDoubles(String k, Object v) {
+    if (v == null) {
+      return null;
+    }
+    if (v instanceof double[] d) {
+      return d.length == 0 ? null : d.clone();
+    }
+    if (v instanceof List<?> list) {
+      if (list.isEmpty()) {
+        return null;
+      }
+      double[] d = new double[list.size()];
+      for (int i = 0; i < d.length; i++) {
+        Object x = list.get(i);
+        if (!(x instanceof Number n)) {
+          throw new IllegalArgumentException("sparsity." + k + " must be a list of numbers, got " + list);
+        }
+        d[i] = n.doubleValue();
+      }
+      return d;
+    }
+    throw new IllegalArgumentException("sparsity." + k + " must be a list of numbers, got " + v);
+  }
+
+  /**
+   * Sets keys by their config names; {@link #build()} validates. Unknown keys are errors; so is a
+   * key of another method than {@code method}, unless it holds that key's default (see the class).
+   */
   public static final class Builder {
     private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -238,90 +386,52 @@ public record SparsityConfig(String method, double target, String distribution, 
     /** Sets {@code key} (with or without the {@code sparsity.} prefix) to a String, Number, Boolean or List. */
     public Builder set(String key, Object value) {
       String k = key.startsWith("sparsity.") ? key.substring("sparsity.".length()) : key;
-      if (KEYS.stream().noneMatch(x -> x.name().equals(k))) {
-        throw new IllegalArgumentException("unknown key sparsity." + k + " (known: "
-            + String.join(", ", KEYS.stream().map(Key::name).toList()) + ")");
+      if (key(k) == null) {
+        throw new IllegalArgumentException("unknown key sparsity." + k + " (known: " + names(allKeys()) + ")");
       }
       values.put(k, value);
       return this;
     }
 
     public SparsityConfig build() {
-      return new SparsityConfig(str("method"), dbl("target"), str("distribution"), dbl("erk_power_scale"),
+      String method = norm(str("method"), "method");
+      List<Key> own = SparsityMethods.keys(method);
+      Map<String, Object> mine = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : values.entrySet()) {
+        String name = e.getKey();
+        if (common(name) != null) {
+          continue;
+        }
+        if (own.stream().anyMatch(k -> k.name().equals(name))) {
+          mine.put(name, e.getValue());
+          continue;
+        }
+        Key other = key(name);
+        if (other == null || !other.convert(e.getValue()).equals(other.defaultValue())) {
+          throw notAKeyOf(name, method);
+        }
+        // another method's key at its default: what every resolved config lists; nothing to use
+      }
+      return new SparsityConfig(method, dbl("target"), str("distribution"), dbl("erk_power_scale"),
           bool("dense_first_layer"), lng("update_every"), dbl("drop_fraction"), str("drop_schedule"),
           lng("t_begin"), lng("t_end"), str("prune"), str("growth"), str("grow_init"), str("redistribution"),
-          dbl("drop_exponent"), dbl("initial_sparsity"), lng("prune_begin"), lng("prune_end"),
-          dbl("regeneration_initial"), dbl("regeneration_final"), (int) lng("nm_n"), (int) lng("nm_m"),
-          dbl("srste_lambda"), (int) lng("imp_phases"), lng("imp_rewind_step"), lng("imp_phase_steps"), densities());
-    }
-
-    private Object get(String k) {
-      return values.get(k);
+          dbl("drop_exponent"), asDoubles("layer_densities", values.get("layer_densities")), mine);
     }
 
     private String str(String k) {
-      return String.valueOf(get(k));
+      return String.valueOf(values.get(k));
     }
 
     private double dbl(String k) {
-      Object v = get(k);
-      try {
-        return v instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(v).trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("sparsity." + k + " must be a number, got '" + v + "'");
-      }
+      return asDouble(k, values.get(k));
     }
 
     private long lng(String k) {
-      Object v = get(k);
-      if (v instanceof Number n) {
-        if (n.doubleValue() != Math.rint(n.doubleValue())) {
-          throw new IllegalArgumentException("sparsity." + k + " must be an integer, got " + v);
-        }
-        return n.longValue();
-      }
-      try {
-        return Long.parseLong(String.valueOf(v).trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("sparsity." + k + " must be an integer, got '" + v + "'");
-      }
+      return asLong(k, values.get(k));
     }
 
     private boolean bool(String k) {
-      Object v = get(k);
-      if (v instanceof Boolean b) {
-        return b;
-      }
-      String s = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
-      if (s.equals("true") || s.equals("false")) {
-        return Boolean.parseBoolean(s);
-      }
-      throw new IllegalArgumentException("sparsity." + k + " must be true or false, got '" + v + "'");
-    }
-
-    private double[] densities() {
-      Object v = get("layer_densities");
-      if (v == null) {
-        return null;
-      }
-      if (v instanceof double[] d) {
-        return d.length == 0 ? null : d;
-      }
-      if (v instanceof List<?> list) {
-        if (list.isEmpty()) {
-          return null;
-        }
-        double[] d = new double[list.size()];
-        for (int i = 0; i < d.length; i++) {
-          Object x = list.get(i);
-          if (!(x instanceof Number n)) {
-            throw new IllegalArgumentException("sparsity.layer_densities must be a list of numbers, got " + list);
-          }
-          d[i] = n.doubleValue();
-        }
-        return d;
-      }
-      throw new IllegalArgumentException("sparsity.layer_densities must be a list of numbers, got " + v);
+      return asBool(k, values.get(k));
     }
   }
 }

@@ -1,9 +1,12 @@
 package org.sparsetrain.pruning;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
+import org.sparsetrain.pruning.SparsityConfig.Key;
 import org.sparsetrain.pruning.criteria.GrowInit;
 import org.sparsetrain.pruning.criteria.GrowthCriteria;
 import org.sparsetrain.pruning.criteria.GrowthCriterion;
@@ -14,76 +17,83 @@ import org.sparsetrain.pruning.distribution.Explicit;
 import org.sparsetrain.pruning.distribution.SparsityDistribution;
 import org.sparsetrain.pruning.distribution.Uniform;
 import org.sparsetrain.pruning.imp.ImpMethod;
-import org.sparsetrain.pruning.imp.ImpPlan;
 import org.sparsetrain.pruning.method.Dense;
 import org.sparsetrain.pruning.method.GraNet;
 import org.sparsetrain.pruning.method.GradualPruning;
-import org.sparsetrain.pruning.method.Methods;
 import org.sparsetrain.pruning.method.NmSparsity;
 import org.sparsetrain.pruning.method.RigL;
 import org.sparsetrain.pruning.method.SetMethod;
 import org.sparsetrain.pruning.method.Snfs;
 import org.sparsetrain.pruning.method.StaticSparse;
-import org.sparsetrain.pruning.schedule.CosineDecay;
-import org.sparsetrain.pruning.schedule.CubicSparsity;
 import org.sparsetrain.pruning.schedule.DropFraction;
 import org.sparsetrain.pruning.schedule.UpdateSchedule;
 import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
- * The registry of sparsity methods and distributions by the names a config uses. Every name and
- * value is checked when the method is created, before training: unknown names list the known ones.
- *
- * <table>
- *   <caption>Methods and the keys they read (besides target, distribution and its options)</caption>
- *   <tr><th>name</th><th>keys</th></tr>
- *   <tr><td>dense</td><td>—</td></tr>
- *   <tr><td>static</td><td>—</td></tr>
- *   <tr><td>set</td><td>update_every, t_begin, t_end, drop_fraction, drop_schedule, drop_exponent, prune (magnitude), growth (random), grow_init</td></tr>
- *   <tr><td>rigl</td><td>as set; growth (gradient); skips the optimizer on update steps</td></tr>
- *   <tr><td>snfs</td><td>as set; growth (momentum), redistribution (momentum)</td></tr>
- *   <tr><td>granet</td><td>initial_sparsity, prune_begin, prune_end, update_every, t_begin, t_end, regeneration_initial, regeneration_final, prune (global_magnitude), growth (gradient), grow_init</td></tr>
- *   <tr><td>gmp</td><td>initial_sparsity, prune_begin, prune_end, update_every, prune (magnitude)</td></tr>
- *   <tr><td>random</td><td>as gmp with prune fixed to random</td></tr>
- *   <tr><td>imp</td><td>imp_phases, imp_rewind_step, imp_phase_steps, prune (global_magnitude)</td></tr>
- *   <tr><td>nm</td><td>nm_n, nm_m, srste_lambda, update_every, t_begin, t_end</td></tr>
- * </table>
+ * The registry of sparsity methods by the names a config uses ({@code sparsity.method}). A method
+ * registers with the keys it owns beyond the common ones ({@link SparsityConfig#KEYS}) and a factory;
+ * the keys' names, defaults and docs come from the method's own file (e.g. {@link NmSparsity#KEYS}),
+ * which also checks their values when it builds the method. Every name and value is checked when
+ * the method is created, before training: unknown names list the known ones, and a key of another
+ * method names the keys this one accepts. Each method's keys: {@code pruning-strategies/README.md}.
  */
 public final class SparsityMethods {
   private SparsityMethods() {}
 
-  private static final Map<String, BiFunction<SparsityConfig, Long, SparsityMethod>> METHODS = new LinkedHashMap<>();
-
-  static {
-    register("dense", (c, steps) -> new Dense());
-    register("static", (c, steps) -> new StaticSparse(distribution(c), c.target()));
-    register("set", (c, steps) -> new SetMethod(distribution(c), c.target(), schedule(c, steps), dropFraction(c, steps),
-        prune(c, "magnitude"), growth(c, "random"), GrowInit.named(c.growInit())));
-    register("rigl", (c, steps) -> new RigL(distribution(c), c.target(), schedule(c, steps), dropFraction(c, steps),
-        prune(c, "magnitude"), growth(c, "gradient"), GrowInit.named(c.growInit())));
-    register("snfs", (c, steps) -> new Snfs(distribution(c), c.target(), schedule(c, steps), dropFraction(c, steps),
-        prune(c, "magnitude"), growth(c, "momentum"), GrowInit.named(c.growInit()), redistribution(c, "momentum")));
-    register("granet", (c, steps) -> new GraNet(Methods.gradual(distribution(c), cubic(c, steps), c.updateEvery()),
-        schedule(c, steps), new CosineDecay(c.regenerationInitial(), c.regenerationFinal(), c.tBegin(), c.resolvedTEnd(steps)),
-        prune(c, "global_magnitude"), growth(c, "gradient"), GrowInit.named(c.growInit())));
-    register("gmp", (c, steps) -> new GradualPruning("gmp", Methods.gradual(distribution(c), cubic(c, steps), c.updateEvery()),
-        prune(c, "magnitude")));
-    register("random", (c, steps) -> {
-      if (!c.prune().isEmpty() && !c.prune().equals("random")) {
-        throw new IllegalArgumentException("sparsity.method=random prunes at random; sparsity.prune=" + c.prune()
-            + " contradicts it (use gmp)");
-      }
-      return new GradualPruning("random", Methods.gradual(distribution(c), cubic(c, steps), c.updateEvery()),
-          PruneCriteria.named("random"));
-    });
-    register("imp", (c, steps) -> new ImpMethod(new ImpPlan(c.impPhases(), c.target(),
-        c.impPhaseSteps() >= 0 ? c.impPhaseSteps() : steps, c.impRewindStep(), prune(c, "global_magnitude")), 0));
-    register("nm", (c, steps) -> new NmSparsity(c.nmN(), c.nmM(), c.srsteLambda(), schedule(c, steps)));
+  /** Builds a method from a config whose {@link SparsityConfig#methodKeys()} are this method's keys. */
+  @FunctionalInterface
+  public interface Factory {
+    /** The method for a run of {@code totalSteps} steps; checks the method's own keys (errors name them). */
+    SparsityMethod create(SparsityConfig c, long totalSteps);
   }
 
-  /** Adds a method under a name. */
-  public static synchronized void register(String name, BiFunction<SparsityConfig, Long, SparsityMethod> factory) {
-    METHODS.put(name.toLowerCase(Locale.ROOT), factory);
+  private record Registered(List<Key> keys, Factory factory) {}
+
+  private static final Map<String, Registered> METHODS = new LinkedHashMap<>();
+
+  static {
+    register("dense", List.of(), Dense::create);
+    register("static", List.of(), StaticSparse::create);
+    register("set", List.of(), SetMethod::create);
+    register("rigl", List.of(), RigL::create);
+    register("snfs", List.of(), Snfs::create);
+    register("granet", GraNet.KEYS, GraNet::create);
+    register("gmp", GradualPruning.KEYS, GradualPruning::gmp);
+    register("random", GradualPruning.KEYS, GradualPruning::random);
+    register("nm", NmSparsity.KEYS, NmSparsity::create);
+    register("imp", ImpMethod.KEYS, ImpMethod::create);
+  }
+
+  /**
+   * Adds (or replaces) a method under a name, with the keys it owns. A key may not be a common key,
+   * and a key several methods share must be the same {@link Key} (one default, one doc) in each.
+   */
+  public static synchronized void register(String name, List<Key> keys, Factory factory) {
+    String n = name.trim().toLowerCase(Locale.ROOT);
+    for (Key k : keys) {
+      if (SparsityConfig.common(k.name()) != null) {
+        throw new IllegalArgumentException("method '" + n + "' registers sparsity." + k.name() + ", a common key");
+      }
+      for (Map.Entry<String, Registered> e : METHODS.entrySet()) {
+        for (Key o : e.getValue().keys()) {
+          if (!e.getKey().equals(n) && o.name().equals(k.name()) && !o.equals(k)) {
+            throw new IllegalArgumentException("method '" + n + "' registers sparsity." + k.name() + " (default "
+                + k.defaultValue() + "), which method '" + e.getKey() + "' registered as " + o);
+          }
+        }
+      }
+    }
+    METHODS.put(n, new Registered(List.copyOf(keys), factory));
+  }
+
+  /** Adds a method that owns no key beyond the common ones. */
+  public static void register(String name, BiFunction<SparsityConfig, Long, SparsityMethod> factory) {
+    register(name, List.of(), factory::apply);
+  }
+
+  /** Removes a method and its keys (e.g. one a test registered); true if it was registered. */
+  public static synchronized boolean unregister(String name) {
+    return METHODS.remove(name.trim().toLowerCase(Locale.ROOT)) != null;
   }
 
   /** Known method names, in registration order. */
@@ -91,14 +101,58 @@ public final class SparsityMethods {
     return String.join(", ", METHODS.keySet());
   }
 
+  /** The keys method {@code name} owns beyond the common ones; unknown names fail listing the known ones. */
+  public static synchronized List<Key> keys(String name) {
+    return registered(name).keys();
+  }
+
+  /** Every method's own keys, in registration order, each once. */
+  public static synchronized List<Key> methodKeys() {
+    Map<String, Key> all = new LinkedHashMap<>();
+    for (Registered r : METHODS.values()) {
+      for (Key k : r.keys()) {
+        all.putIfAbsent(k.name(), k);
+      }
+    }
+    return List.copyOf(all.values());
+  }
+
+  /** The method key of that name (without {@code sparsity.}), or null. */
+  public static synchronized Key methodKey(String name) {
+    for (Registered r : METHODS.values()) {
+      for (Key k : r.keys()) {
+        if (k.name().equals(name)) {
+          return k;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The methods that own the key. */
+  public static synchronized List<String> methodsWithKey(String name) {
+    List<String> owners = new ArrayList<>();
+    METHODS.forEach((m, r) -> {
+      if (r.keys().stream().anyMatch(k -> k.name().equals(name))) {
+        owners.add(m);
+      }
+    });
+    return owners;
+  }
+
+  private static Registered registered(String name) {
+    Registered r = METHODS.get(name == null ? null : name.trim().toLowerCase(Locale.ROOT));
+    if (r == null) {
+      throw new IllegalArgumentException("unknown sparsity.method '" + name + "' (known: " + known() + ")");
+    }
+    return r;
+  }
+
   /** The method the config names, for a run of {@code totalSteps} steps; validates every sparsity key. */
   public static SparsityMethod create(SparsityConfig c, long totalSteps) {
-    BiFunction<SparsityConfig, Long, SparsityMethod> f;
+    Factory f;
     synchronized (SparsityMethods.class) {
-      f = METHODS.get(c.method());
-    }
-    if (f == null) {
-      throw new IllegalArgumentException("unknown sparsity.method '" + c.method() + "' (known: " + known() + ")");
+      f = registered(c.method()).factory();
     }
     // names are checked whatever the method, so a typo never passes silently
     distribution(c);
@@ -110,7 +164,7 @@ public final class SparsityMethods {
     }
     GrowInit.named(c.growInit());
     redistribution(c, "none");
-    return f.apply(c, totalSteps);
+    return f.create(c, totalSteps);
   }
 
   /**
@@ -148,19 +202,23 @@ public final class SparsityMethods {
     return new DropFraction(c.dropSchedule(), c.dropFraction(), c.tBegin(), c.resolvedTEnd(totalSteps), c.dropExponent());
   }
 
-  static CubicSparsity cubic(SparsityConfig c, long totalSteps) {
-    return new CubicSparsity(c.initialSparsity(), c.target(), c.resolvedPruneBegin(), c.resolvedPruneEnd(totalSteps));
-  }
-
-  static PruneCriterion prune(SparsityConfig c, String dflt) {
+  /** The prune criterion {@code sparsity.prune} names, {@code dflt} when empty. */
+  public static PruneCriterion prune(SparsityConfig c, String dflt) {
     return PruneCriteria.named(c.prune().isEmpty() ? dflt : c.prune());
   }
 
-  static GrowthCriterion growth(SparsityConfig c, String dflt) {
+  /** The growth criterion {@code sparsity.growth} names, {@code dflt} when empty. */
+  public static GrowthCriterion growth(SparsityConfig c, String dflt) {
     return GrowthCriteria.named(c.growth().isEmpty() ? dflt : c.growth());
   }
 
-  static boolean redistribution(SparsityConfig c, String dflt) {
+  /** The growth initialisation {@code sparsity.grow_init} names. */
+  public static GrowInit growInit(SparsityConfig c) {
+    return GrowInit.named(c.growInit());
+  }
+
+  /** Whether {@code sparsity.redistribution} ({@code dflt} when empty) shares regrowth by momentum. */
+  public static boolean redistribution(SparsityConfig c, String dflt) {
     String r = c.redistribution().isEmpty() ? dflt : c.redistribution();
     switch (r) {
       case "none":

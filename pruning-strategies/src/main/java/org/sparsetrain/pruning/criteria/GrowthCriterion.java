@@ -37,4 +37,13 @@ public interface GrowthCriterion extends Serializable {
   default boolean readsOnlyLargest() {
     return false;
   }
+
+  /**
+   * Whether {@link #grow} reads the optimizer state ({@link MaskUpdateContext#optimizer()}, e.g.
+   * momentum): a method growing by it then requires
+   * {@link org.sparsetrain.training.sparsity.Requirement#OPTIMIZER_STATE_ON_DRIVER}.
+   */
+  default boolean readsOptimizerState() {
+    return false;
+  }
 }

@@ -23,6 +23,7 @@ import org.sparsetrain.training.sparsity.MaskUpdateContext;
 public final class MomentumGrowth implements GrowthCriterion {
   @Override public String name() { return "momentum"; }
   @Override public GrowthInput input() { return GrowthInput.DENSE_GRADIENT; }
+  @Override public boolean readsOptimizerState() { return true; }
 
   @Override
   public long[] grow(MaskUpdateContext ctx, long t, int l, int[] dropped, int n) {

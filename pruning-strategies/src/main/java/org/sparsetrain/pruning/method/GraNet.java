@@ -1,5 +1,11 @@
 package org.sparsetrain.pruning.method;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.sparsetrain.pruning.SparsityConfig;
+import org.sparsetrain.pruning.SparsityConfig.Key;
+import org.sparsetrain.pruning.SparsityMethods;
 import org.sparsetrain.pruning.criteria.GrowInit;
 import org.sparsetrain.pruning.criteria.GrowthCriterion;
 import org.sparsetrain.pruning.criteria.PruneCriterion;
@@ -11,6 +17,7 @@ import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
+import org.sparsetrain.training.sparsity.Requirement;
 import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
@@ -25,7 +32,40 @@ import org.sparsetrain.training.sparsity.SparsityMethod;
  */
 public record GraNet(GradualTargets targets, UpdateSchedule regeneration, CosineDecay rate, PruneCriterion prune,
                      GrowthCriterion growth, GrowInit growInit) implements SparsityMethod {
+  /** r at t_begin. */
+  public static final Key REGENERATION_INITIAL = new Key("regeneration_initial", 0.5, "GraNet: regeneration fraction r at t_begin");
+  /** r at t_end. */
+  public static final Key REGENERATION_FINAL = new Key("regeneration_final", 0.005, "GraNet: regeneration fraction r at t_end");
+  /** GraNet's keys: gradual pruning's ({@link GradualTargets#KEYS}) and the regeneration rate's. */
+  public static final List<Key> KEYS = keys();
+
+  private static List<Key> keys() {
+    List<Key> k = new ArrayList<>(GradualTargets.KEYS);
+    k.add(REGENERATION_INITIAL);
+    k.add(REGENERATION_FINAL);
+    return List.copyOf(k);
+  }
+
+  /**
+   * {@code sparsity.method: granet}: prune {@code global_magnitude}, growth {@code gradient} unless set;
+   * regeneration at every {@code update_every} in [t_begin, t_end].
+   */
+  public static GraNet create(SparsityConfig c, long totalSteps) {
+    double r0 = c.getDouble(REGENERATION_INITIAL.name());
+    double r1 = c.getDouble(REGENERATION_FINAL.name());
+    if (!(r0 >= 0 && r0 <= 1)) {
+      throw new IllegalArgumentException("sparsity.regeneration_initial must be in [0,1], got " + r0);
+    }
+    if (!(r1 >= 0 && r1 <= 1)) {
+      throw new IllegalArgumentException("sparsity.regeneration_final must be in [0,1], got " + r1);
+    }
+    return new GraNet(GradualTargets.of(c, totalSteps), SparsityMethods.schedule(c, totalSteps),
+        new CosineDecay(r0, r1, c.tBegin(), c.resolvedTEnd(totalSteps)), SparsityMethods.prune(c, "global_magnitude"),
+        SparsityMethods.growth(c, "gradient"), SparsityMethods.growInit(c));
+  }
+
   @Override public String name() { return "granet"; }
+  @Override public Set<Requirement> requirements() { return PruneAndGrow.requirements(growth, false); }
   @Override public double[] initialDensities(int[] sizes) { return targets.initial(sizes); }
 
   @Override

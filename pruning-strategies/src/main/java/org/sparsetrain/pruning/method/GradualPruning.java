@@ -1,5 +1,10 @@
 package org.sparsetrain.pruning.method;
 
+import java.util.List;
+import org.sparsetrain.pruning.SparsityConfig;
+import org.sparsetrain.pruning.SparsityConfig.Key;
+import org.sparsetrain.pruning.SparsityMethods;
+import org.sparsetrain.pruning.criteria.PruneCriteria;
 import org.sparsetrain.pruning.criteria.PruneCriterion;
 import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.sparsity.LayerChange;
@@ -17,6 +22,23 @@ import org.sparsetrain.training.sparsity.SparsityMethod;
  * global criterion, the global density in every entry, since the split is data-dependent).
  */
 public record GradualPruning(String name, GradualTargets targets, PruneCriterion prune) implements SparsityMethod {
+  /** The keys of {@code gmp} and {@code random}: the schedule's ({@link GradualTargets#KEYS}). */
+  public static final List<Key> KEYS = GradualTargets.KEYS;
+
+  /** {@code sparsity.method: gmp}: prune {@code magnitude} unless set. */
+  public static GradualPruning gmp(SparsityConfig c, long totalSteps) {
+    return new GradualPruning("gmp", GradualTargets.of(c, totalSteps), SparsityMethods.prune(c, "magnitude"));
+  }
+
+  /** {@code sparsity.method: random}: the same schedule, random pruning ({@code sparsity.prune} may only say so). */
+  public static GradualPruning random(SparsityConfig c, long totalSteps) {
+    if (!c.prune().isEmpty() && !c.prune().equals("random")) {
+      throw new IllegalArgumentException("sparsity.method=random prunes at random; sparsity.prune=" + c.prune()
+          + " contradicts it (use gmp)");
+    }
+    return new GradualPruning("random", GradualTargets.of(c, totalSteps), PruneCriteria.named("random"));
+  }
+
   @Override public double[] initialDensities(int[] sizes) { return targets.initial(sizes); }
   @Override public boolean updatesAt(long t) { return targets.prunesAt(t); }
 

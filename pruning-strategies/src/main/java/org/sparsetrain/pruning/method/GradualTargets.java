@@ -1,6 +1,10 @@
 package org.sparsetrain.pruning.method;
 
 import java.io.Serializable;
+import java.util.List;
+import org.sparsetrain.pruning.SparsityConfig;
+import org.sparsetrain.pruning.SparsityConfig.Key;
+import org.sparsetrain.pruning.SparsityMethods;
 import org.sparsetrain.pruning.distribution.SparsityDistribution;
 import org.sparsetrain.pruning.schedule.CubicSparsity;
 import org.sparsetrain.training.nn.Init;
@@ -13,10 +17,40 @@ import org.sparsetrain.training.nn.Network;
  * t_f itself (so s_f is reached even when t_f − t₀ is not a multiple of ΔT).
  */
 public record GradualTargets(SparsityDistribution distribution, CubicSparsity cubic, long every) implements Serializable {
+  /** s_i: the sparsity gradual pruning starts from. */
+  public static final Key INITIAL_SPARSITY =
+      new Key("initial_sparsity", 0.0, "s_i of gradual pruning (gmp, granet, random); 0 starts dense");
+  /** t₀: the first pruning step follows it. */
+  public static final Key PRUNE_BEGIN = new Key("prune_begin", -1L, "t0 of gradual pruning (-1: t_begin)");
+  /** t_f: the last pruning step, where s_f is reached. */
+  public static final Key PRUNE_END = new Key("prune_end", -1L, "t_f of gradual pruning (-1: t_end)");
+  /** The keys of every gradual method ({@code gmp}, {@code random}, {@code granet}). */
+  public static final List<Key> KEYS = List.of(INITIAL_SPARSITY, PRUNE_BEGIN, PRUNE_END);
+
   public GradualTargets {
     if (every <= 0) {
       throw new IllegalArgumentException("sparsity.update_every must be > 0, got " + every);
     }
+  }
+
+  /**
+   * The targets of a gradual method's config for a run of {@code totalSteps} steps: from
+   * {@code initial_sparsity} to {@code target} between {@code prune_begin} (-1: {@code t_begin}) and
+   * {@code prune_end} (-1: {@code t_end}), every {@code update_every} steps. Checks its keys.
+   */
+  public static GradualTargets of(SparsityConfig c, long totalSteps) {
+    double initial = c.getDouble(INITIAL_SPARSITY.name());
+    long begin = c.getLong(PRUNE_BEGIN.name());
+    long end = c.getLong(PRUNE_END.name());
+    if (!(initial >= 0 && initial <= c.target())) {
+      throw new IllegalArgumentException("sparsity.initial_sparsity must be in [0, target], got " + initial);
+    }
+    if (end >= 0 && end < Math.max(0, begin)) {
+      throw new IllegalArgumentException("sparsity.prune_end (" + end + ") precedes sparsity.prune_begin (" + begin + ")");
+    }
+    CubicSparsity cubic = new CubicSparsity(initial, c.target(), begin >= 0 ? begin : c.tBegin(),
+        end >= 0 ? end : c.resolvedTEnd(totalSteps));
+    return new GradualTargets(SparsityMethods.distribution(c), cubic, c.updateEvery());
   }
 
   boolean prunesAt(long t) {

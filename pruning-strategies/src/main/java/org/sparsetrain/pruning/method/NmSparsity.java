@@ -1,6 +1,11 @@
 package org.sparsetrain.pruning.method;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.sparsetrain.pruning.SparsityConfig;
+import org.sparsetrain.pruning.SparsityConfig.Key;
+import org.sparsetrain.pruning.SparsityMethods;
 import org.sparsetrain.pruning.schedule.UpdateSchedule;
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.Network;
@@ -8,6 +13,7 @@ import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.LayerChange;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
+import org.sparsetrain.training.sparsity.Requirement;
 import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
@@ -44,7 +50,36 @@ public record NmSparsity(int n, int m, double lambda, UpdateSchedule schedule) i
     }
   }
 
+  /** N. */
+  public static final Key N = new Key("nm_n", 2, "N of N:M: weights kept in every group");
+  /** M. */
+  public static final Key M = new Key("nm_m", 4, "M of N:M: group length along the input dimension");
+  /** λ_w. */
+  public static final Key SRSTE_LAMBDA = new Key("srste_lambda", 2e-4, "λ_w of SR-STE's decay of masked-out weights");
+  /** N:M's keys. */
+  public static final List<Key> KEYS = List.of(N, M, SRSTE_LAMBDA);
+
+  /** {@code sparsity.method: nm}: mask updates at step 1, then every {@code update_every} in [t_begin, t_end]. */
+  public static NmSparsity create(SparsityConfig c, long totalSteps) {
+    int n = c.getInt(N.name());
+    int m = c.getInt(M.name());
+    double lambda = c.getDouble(SRSTE_LAMBDA.name());
+    if (m < 1) {
+      throw new IllegalArgumentException("sparsity.nm_m must be >= 1, got " + m);
+    }
+    if (n < 1 || n > m) {
+      throw new IllegalArgumentException("sparsity.nm_n must be in [1, nm_m=" + m + "], got " + n);
+    }
+    if (!(lambda >= 0)) {
+      throw new IllegalArgumentException("sparsity.srste_lambda must be >= 0, got " + lambda);
+    }
+    return new NmSparsity(n, m, lambda, SparsityMethods.schedule(c, totalSteps));
+  }
+
   @Override public String name() { return "nm"; }
+
+  /** SR-STE's term and the groups' re-selection read every weight of a group, stored or not. */
+  @Override public Set<Requirement> requirements() { return Set.of(Requirement.WHOLE_GROUPS_ON_DRIVER); }
 
   /** Checks every layer's input width is a multiple of M; dense to start. */
   @Override

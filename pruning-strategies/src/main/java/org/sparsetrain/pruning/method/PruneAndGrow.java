@@ -1,5 +1,6 @@
 package org.sparsetrain.pruning.method;
 
+import java.util.Set;
 import org.sparsetrain.pruning.criteria.GrowInit;
 import org.sparsetrain.pruning.criteria.GrowthCriterion;
 import org.sparsetrain.pruning.criteria.PruneCriterion;
@@ -9,6 +10,7 @@ import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.LayerChange;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
+import org.sparsetrain.training.sparsity.Requirement;
 
 /**
  * The drop-and-grow step shared by SET, RigL, SNFS and GraNet's regeneration: every sparse layer
@@ -43,6 +45,11 @@ final class PruneAndGrow {
   static GrowthInput input(GrowthCriterion growth, GrowInit init) {
     return growth.input() == GrowthInput.DENSE_GRADIENT || init.needsDenseGradient()
         ? GrowthInput.DENSE_GRADIENT : growth.input();
+  }
+
+  /** What an engine must give a drop-and-grow method: the optimizer state where a criterion reads it. */
+  static Set<Requirement> requirements(GrowthCriterion growth, boolean redistribution) {
+    return growth.readsOptimizerState() || redistribution ? Set.of(Requirement.OPTIMIZER_STATE_ON_DRIVER) : Set.of();
   }
 
   /**

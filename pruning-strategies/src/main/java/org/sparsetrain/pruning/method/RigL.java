@@ -1,5 +1,8 @@
 package org.sparsetrain.pruning.method;
 
+import java.util.Set;
+import org.sparsetrain.pruning.SparsityConfig;
+import org.sparsetrain.pruning.SparsityMethods;
 import org.sparsetrain.pruning.criteria.GrowInit;
 import org.sparsetrain.pruning.criteria.GrowthCriterion;
 import org.sparsetrain.pruning.criteria.PruneCriterion;
@@ -10,6 +13,7 @@ import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
+import org.sparsetrain.training.sparsity.Requirement;
 import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
@@ -28,11 +32,19 @@ public record RigL(SparsityDistribution distribution, double sparsity, UpdateSch
     SparsityDistribution.checkSparsity(sparsity);
   }
 
+  /** {@code sparsity.method: rigl}: common keys only; prune {@code magnitude}, growth {@code gradient} unless set. */
+  public static RigL create(SparsityConfig c, long totalSteps) {
+    return new RigL(SparsityMethods.distribution(c), c.target(), SparsityMethods.schedule(c, totalSteps),
+        SparsityMethods.dropFraction(c, totalSteps), SparsityMethods.prune(c, "magnitude"), SparsityMethods.growth(c, "gradient"),
+        SparsityMethods.growInit(c));
+  }
+
   @Override public String name() { return "rigl"; }
   @Override public double[] initialDensities(int[] sizes) { return distribution.densities(sizes, sparsity); }
   @Override public boolean updatesAt(long t) { return schedule.updatesAt(t); }
   @Override public boolean skipsOptimizerOnUpdate() { return true; }
   @Override public GrowthInput growthInput(long t) { return PruneAndGrow.input(growth, growInit); }
+  @Override public Set<Requirement> requirements() { return PruneAndGrow.requirements(growth, false); }
 
   /** Each layer grows what it drops, ⌊nnz·α_t⌋: a growth that reads only the largest |g| needs no more of them. */
   @Override

@@ -1,5 +1,8 @@
 package org.sparsetrain.pruning.method;
 
+import java.util.Set;
+import org.sparsetrain.pruning.SparsityConfig;
+import org.sparsetrain.pruning.SparsityMethods;
 import org.sparsetrain.pruning.criteria.GrowInit;
 import org.sparsetrain.pruning.criteria.GrowthCriterion;
 import org.sparsetrain.pruning.criteria.PruneCriterion;
@@ -9,6 +12,7 @@ import org.sparsetrain.pruning.schedule.UpdateSchedule;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
+import org.sparsetrain.training.sparsity.Requirement;
 import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
@@ -25,10 +29,18 @@ public record SetMethod(SparsityDistribution distribution, double sparsity, Upda
     SparsityDistribution.checkSparsity(sparsity);
   }
 
+  /** {@code sparsity.method: set}: common keys only; prune {@code magnitude}, growth {@code random} unless set. */
+  public static SetMethod create(SparsityConfig c, long totalSteps) {
+    return new SetMethod(SparsityMethods.distribution(c), c.target(), SparsityMethods.schedule(c, totalSteps),
+        SparsityMethods.dropFraction(c, totalSteps), SparsityMethods.prune(c, "magnitude"), SparsityMethods.growth(c, "random"),
+        SparsityMethods.growInit(c));
+  }
+
   @Override public String name() { return "set"; }
   @Override public double[] initialDensities(int[] sizes) { return distribution.densities(sizes, sparsity); }
   @Override public boolean updatesAt(long t) { return schedule.updatesAt(t); }
   @Override public GrowthInput growthInput(long t) { return PruneAndGrow.input(growth, growInit); }
+  @Override public Set<Requirement> requirements() { return PruneAndGrow.requirements(growth, false); }
 
   @Override
   public MaskDecision decide(long t, MaskUpdateContext ctx) {

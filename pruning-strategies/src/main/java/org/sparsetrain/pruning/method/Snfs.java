@@ -1,5 +1,8 @@
 package org.sparsetrain.pruning.method;
 
+import java.util.Set;
+import org.sparsetrain.pruning.SparsityConfig;
+import org.sparsetrain.pruning.SparsityMethods;
 import org.sparsetrain.pruning.criteria.GrowInit;
 import org.sparsetrain.pruning.criteria.GrowthCriterion;
 import org.sparsetrain.pruning.criteria.PruneCriterion;
@@ -12,6 +15,7 @@ import org.sparsetrain.training.nn.Network;
 import org.sparsetrain.training.sparsity.GrowthInput;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
+import org.sparsetrain.training.sparsity.Requirement;
 import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
@@ -37,10 +41,23 @@ public record Snfs(SparsityDistribution distribution, double sparsity, UpdateSch
     SparsityDistribution.checkSparsity(sparsity);
   }
 
+  /**
+   * {@code sparsity.method: snfs}: common keys only; prune {@code magnitude}, growth {@code momentum},
+   * redistribution {@code momentum} unless set.
+   */
+  public static Snfs create(SparsityConfig c, long totalSteps) {
+    return new Snfs(SparsityMethods.distribution(c), c.target(), SparsityMethods.schedule(c, totalSteps),
+        SparsityMethods.dropFraction(c, totalSteps), SparsityMethods.prune(c, "magnitude"),
+        SparsityMethods.growth(c, "momentum"), SparsityMethods.growInit(c), SparsityMethods.redistribution(c, "momentum"));
+  }
+
   @Override public String name() { return "snfs"; }
   @Override public double[] initialDensities(int[] sizes) { return distribution.densities(sizes, sparsity); }
   @Override public boolean updatesAt(long t) { return schedule.updatesAt(t); }
   @Override public GrowthInput growthInput(long t) { return PruneAndGrow.input(growth, growInit); }
+
+  /** Momentum growth and redistribution read the optimizer state, so the engine must hold it where masks are decided. */
+  @Override public Set<Requirement> requirements() { return PruneAndGrow.requirements(growth, redistribute); }
 
   @Override
   public MaskDecision decide(long t, MaskUpdateContext ctx) {

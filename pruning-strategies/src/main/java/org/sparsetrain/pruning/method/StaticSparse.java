@@ -1,5 +1,7 @@
 package org.sparsetrain.pruning.method;
 
+import org.sparsetrain.pruning.SparsityConfig;
+import org.sparsetrain.pruning.SparsityMethods;
 import org.sparsetrain.pruning.distribution.SparsityDistribution;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
@@ -9,6 +11,11 @@ import org.sparsetrain.training.sparsity.SparsityMethod;
 public record StaticSparse(SparsityDistribution distribution, double sparsity) implements SparsityMethod {
   public StaticSparse {
     SparsityDistribution.checkSparsity(sparsity);
+  }
+
+  /** {@code sparsity.method: static}: the common keys target and distribution only. */
+  public static StaticSparse create(SparsityConfig c, long totalSteps) {
+    return new StaticSparse(SparsityMethods.distribution(c), c.target());
   }
 
   @Override public String name() { return "static"; }

@@ -104,8 +104,8 @@ class NmSparsityTest {
   @Test
   void badNmFailsBeforeTraining() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SparsityConfig.builder().set("method", "nm").set("nm_n", 5).set("nm_m", 4).build());
-    assertTrue(e.getMessage().contains("nm_n"), e.getMessage());
+        () -> SparsityMethods.create(SparsityConfig.builder().set("method", "nm").set("nm_n", 5).set("nm_m", 4).build(), 1000));
+    assertEquals("sparsity.nm_n must be in [1, nm_m=4], got 5", e.getMessage());   // checked by the method, naming its key
     SparsityConfig c = SparsityConfig.builder().set("method", "nm").set("nm_n", 4).set("nm_m", 8).build();
     e = assertThrows(IllegalArgumentException.class, () -> SparsityMethods.create(c, 1000, new int[] {784, 300, 100, 10}));
     assertTrue(e.getMessage().contains("layer 1 has 300 inputs"), e.getMessage());

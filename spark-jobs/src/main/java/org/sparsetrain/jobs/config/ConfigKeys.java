@@ -1,5 +1,6 @@
 package org.sparsetrain.jobs.config;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -8,9 +9,17 @@ import java.util.Map;
 import org.sparsetrain.jobs.config.ConfigKey.Kind;
 import org.sparsetrain.pruning.SparsityConfig;
 
-/** Every key a job config may hold. Anything else is an error, never silently ignored. */
+/**
+ * Every key a job config may hold. Anything else is an error, never silently ignored. The
+ * {@code sparsity.*} keys are not listed here: they are {@link SparsityConfig}'s common keys and the
+ * keys each registered sparsity method declares ({@link SparsityConfig#allKeys()}), read from the
+ * method registry when asked, so a method registered at run time (a plugin, a test) brings its
+ * keys to YAML, {@code --set} and {@code --conf spark.sparsetrain.*} with nothing to edit here.
+ */
 public final class ConfigKeys {
   private ConfigKeys() {}
+
+  private static final String SPARSITY = "sparsity.";
 
   private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
 
@@ -19,9 +28,7 @@ public final class ConfigKeys {
     key("model.activation", Kind.STRING, "relu", "hidden activation: relu, tanh, sigmoid");
     key("model.loss", Kind.STRING, "cross_entropy", "loss: cross_entropy (softmax) or mse");
 
-    for (SparsityConfig.Key k : SparsityConfig.KEYS) {
-      key("sparsity." + k.name(), kindOf(k.defaultValue()), k.defaultValue(), k.doc());
-    }
+    // the sparsity.* keys come here, in SparsityConfig.allKeys() order (see all())
 
     key("training.epochs", Kind.INT, 10, "passes over the training set");
     key("training.batch_size", Kind.INT, 128, "global mini-batch size");
@@ -103,22 +110,49 @@ public final class ConfigKeys {
 
   /** Registers a key (used by the static block; modules with more keys add theirs here). */
   static void key(String name, Kind kind, Object def, String doc) {
+    if (name.startsWith(SPARSITY)) {
+      throw new IllegalArgumentException(name + ": sparsity keys belong to SparsityConfig or to their method");
+    }
     KEYS.put(name, new ConfigKey(name, kind, def, doc));
   }
 
   public static ConfigKey get(String name) {
+    if (name.startsWith(SPARSITY)) {
+      SparsityConfig.Key k = SparsityConfig.key(name.substring(SPARSITY.length()));
+      return k == null ? null : sparsity(k);
+    }
     return KEYS.get(name);
   }
 
+  /**
+   * Every key, in the order a resolved config lists them: {@code model.*}, {@code sparsity.*} (common
+   * keys, then every method's own), then the rest.
+   */
   public static Collection<ConfigKey> all() {
-    return Collections.unmodifiableCollection(KEYS.values());
+    List<ConfigKey> all = new ArrayList<>(KEYS.size() + 32);
+    boolean added = false;
+    for (ConfigKey k : KEYS.values()) {
+      if (!added && !k.name().startsWith("model.")) {
+        for (SparsityConfig.Key s : SparsityConfig.allKeys()) {
+          all.add(sparsity(s));
+        }
+        added = true;
+      }
+      all.add(k);
+    }
+    return Collections.unmodifiableList(all);
+  }
+
+  private static ConfigKey sparsity(SparsityConfig.Key k) {
+    return new ConfigKey(SPARSITY + k.name(), kindOf(k.defaultValue()), k.defaultValue(), k.doc());
   }
 
   /** The known key closest to {@code name} (edit distance), for error messages. */
   public static String closest(String name) {
     String best = null;
     int bestD = Integer.MAX_VALUE;
-    for (String k : KEYS.keySet()) {
+    for (ConfigKey key : all()) {
+      String k = key.name();
       int d = distance(name, k);
       if (d < bestD) {
         bestD = d;

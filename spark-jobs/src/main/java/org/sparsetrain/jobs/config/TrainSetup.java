@@ -26,13 +26,19 @@ public final class TrainSetup {
     }
   }
 
-  /** Every {@code sparsity.*} key of the config, validated by {@link SparsityConfig}. */
+  /**
+   * Every {@code sparsity.*} key of the config, validated by {@link SparsityConfig}: the common keys
+   * and the method's own; another method's key is an error unless it holds its default (as every
+   * resolved config lists it).
+   */
   public static SparsityConfig sparsity(JobConfig c) {
-    SparsityConfig.Builder b = SparsityConfig.builder();
-    for (SparsityConfig.Key k : SparsityConfig.KEYS) {
-      b.set(k.name(), c.get("sparsity." + k.name()));
-    }
     try {
+      SparsityConfig.Builder b = SparsityConfig.builder();
+      for (SparsityConfig.Key k : SparsityConfig.allKeys()) {
+        if (c.values().containsKey("sparsity." + k.name())) {   // a method registered after loading: its defaults
+          b.set(k.name(), c.get("sparsity." + k.name()));
+        }
+      }
       return b.build();
     } catch (IllegalArgumentException e) {
       throw c.invalid(e.getMessage(), sparsityKeys());

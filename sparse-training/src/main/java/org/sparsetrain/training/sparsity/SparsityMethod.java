@@ -1,6 +1,7 @@
 package org.sparsetrain.training.sparsity;
 
 import java.io.Serializable;
+import java.util.Set;
 import org.sparsetrain.training.nn.Network;
 
 /**
@@ -46,6 +47,14 @@ public interface SparsityMethod extends Serializable {
    */
   default int[] largestInactiveGradients(long t, Network net) {
     return null;
+  }
+
+  /**
+   * What this method needs from the step engine that not every engine gives (none by default); an
+   * engine refuses a method whose requirements it cannot meet, before training.
+   */
+  default Set<Requirement> requirements() {
+    return Set.of();
   }
 
   /** Whether layers are stored dense (only the {@code dense} baseline). */

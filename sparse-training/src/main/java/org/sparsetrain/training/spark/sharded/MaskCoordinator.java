@@ -17,6 +17,7 @@ import org.sparsetrain.training.sparsity.LayerChange;
 import org.sparsetrain.training.sparsity.MaskApplier;
 import org.sparsetrain.training.sparsity.MaskDecision;
 import org.sparsetrain.training.sparsity.MaskUpdateContext;
+import org.sparsetrain.training.sparsity.Requirement;
 import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
@@ -42,16 +43,16 @@ import org.sparsetrain.training.sparsity.SparsityMethod;
  * are exact. Traffic: O(S·k) candidates up, O(changes) edits down.
  */
 final class MaskCoordinator {
-  /** Methods the sharded mode refuses up front, and why. */
+  /** Why the sharded mode refuses a method up front (null: it does not), from the method's declared requirements. */
   static String unsupportedReason(SparsityMethod m) {
-    switch (m.name()) {
-      case "snfs":
-        return "it grows by optimizer momentum, which lives on the executors in sharded mode";
-      case "nm":
-        return "its SR-STE gradient term and N:M groups need every weight of a group on the driver";
-      default:
-        return null;
+    Set<Requirement> needs = m.requirements();
+    if (needs.contains(Requirement.OPTIMIZER_STATE_ON_DRIVER)) {
+      return "it grows by optimizer momentum, which lives on the executors in sharded mode";
     }
+    if (needs.contains(Requirement.WHOLE_GROUPS_ON_DRIVER)) {
+      return "its SR-STE gradient term and N:M groups need every weight of a group on the driver";
+    }
+    return null;
   }
 
   /** The outcome: either a verified decision or larger candidate counts to try again. */

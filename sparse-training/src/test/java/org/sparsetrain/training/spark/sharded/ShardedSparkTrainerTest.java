@@ -34,6 +34,7 @@ import org.sparsetrain.training.optim.Optimizer;
 import org.sparsetrain.training.optim.Sgd;
 import org.sparsetrain.training.spark.SparkTrainer;
 import org.sparsetrain.training.spark.SparkTrainerOptions;
+import org.sparsetrain.training.sparsity.Requirement;
 import org.sparsetrain.training.sparsity.SparsityMethod;
 
 /**
@@ -163,6 +164,8 @@ class ShardedSparkTrainerTest {
     SparsityMethod snfs = new MagnitudeDropGrow(MagnitudeDropGrow.Grow.RANDOM, MagnitudeDropGrow.Drop.MAGNITUDE,
         2, 8, 0.4, 0.3) {
       @Override public String name() { return "snfs"; }
+      // refused for what it needs (the optimizer state on the driver), not for its name
+      @Override public java.util.Set<Requirement> requirements() { return java.util.Set.of(Requirement.OPTIMIZER_STATE_ON_DRIVER); }
     };
     UnsupportedOperationException e2 = assertThrows(UnsupportedOperationException.class,
         () -> new ShardedSparkTrainer(spark, SPEC, plan(snfs, new Sgd(0.9, false, 0, false), 1), sharded(2)));
