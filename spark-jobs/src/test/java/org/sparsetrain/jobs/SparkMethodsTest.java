@@ -26,9 +26,9 @@ import org.sparsetrain.training.nn.Network;
 /**
  * Every real dynamic sparsity method of {@link SparsityMethods} (SET, RigL, SNFS, GraNet, GMP, not
  * the trainer tests' stand-in) trained by the train job on Spark — driver mode and, for the methods
- * it supports, sharded mode, on {@code local[2]} with 2 partitions — against the one-JVM trainer
- * ({@code distribution.mode=local}) on the same synthetic data and config: driver and sharded give
- * the same {@code model_fingerprint}, bit for bit; the one-JVM trainer the same masks and values
+ * it supports, sharded mode, and barrier mode, on {@code local[2]} with 2 partitions — against the one-JVM trainer
+ * ({@code distribution.mode=local}) on the same synthetic data and config: driver, barrier and
+ * sharded give the same {@code model_fingerprint}, bit for bit; the one-JVM trainer the same masks and values
  * within float rounding (it does not sum in fixed point, see below). Every run must change its
  * masks (mask updates with nonzero churn in {@code metrics.jsonl}), so no comparison is one of
  * untouched initial masks.
@@ -131,6 +131,9 @@ class SparkMethodsTest {
         method + ": local vs driver");
     System.out.println(method + ": largest |local - driver| value difference = " + d);
     assertEquals(local.get("global_density").asDouble(), driver.get("global_density").asDouble(), 0.0, method);
+    JsonNode barrier = run(method, "barrier");
+    assertEquals(driver.get("model_fingerprint").asText(), barrier.get("model_fingerprint").asText(),
+        method + ": barrier stages and a job per step give the same model, bit for bit");
     if (!method.equals("snfs")) {   // sharded mode does not support SNFS (momentum lives on the executors)
       JsonNode sharded = run(method, "sharded");
       assertEquals(driver.get("model_fingerprint").asText(), sharded.get("model_fingerprint").asText(),

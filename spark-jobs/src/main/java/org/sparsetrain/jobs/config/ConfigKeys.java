@@ -57,7 +57,9 @@ public final class ConfigKeys {
     key("data.synthetic_test_rows", Kind.LONG, 5000L, "synthetic: test rows");
 
     key("distribution.mode", Kind.STRING, "driver",
-        "driver (Spark, model on the driver), sharded (values and optimizer state on the executors), auto, local (one JVM, no Spark)");
+        "driver (Spark, model on the driver, a job per step), barrier (Spark, model on the driver, one barrier stage per"
+            + " stretch between mask updates, tasks allreduce among themselves), sharded (values and optimizer state on the"
+            + " executors), auto, local (one JVM, no Spark)");
     key("distribution.shards", Kind.INT, 0, "sharded: weight shards per layer (0 = default parallelism)");
     key("distribution.lineage_checkpoint_every", Kind.INT, 10, "sharded: checkpoint the shard RDD's lineage every N steps");
     key("distribution.max_recoveries", Kind.INT, 3,

@@ -119,8 +119,8 @@ public final class TrainSetup {
     }
     plan(c, 1000);
     String mode = c.getString("distribution.mode");
-    if (!List.of("driver", "sharded", "auto", "local").contains(mode)) {
-      throw c.invalid("distribution.mode must be driver, sharded, auto or local, got '" + mode + "'");
+    if (!List.of("driver", "barrier", "sharded", "auto", "local").contains(mode)) {
+      throw c.invalid("distribution.mode must be driver, barrier, sharded, auto or local, got '" + mode + "'");
     }
   }
 }

@@ -86,7 +86,7 @@ public final class Engines {
   public static Session session(JobConfig cfg, String mode, String master) {
     if (mode.equals("local")) {
       if (master != null) {
-        throw new ConfigException("--master needs distribution.mode=driver (the config says local)");
+        throw new ConfigException("--master needs a Spark mode, e.g. distribution.mode=driver or barrier (the config says local)");
       }
       return new Session(null, false);
     }
@@ -108,14 +108,15 @@ public final class Engines {
     SparkTrainerOptions options;
     try {
       options = SparkTrainerOptions.DEFAULTS.withLocalSteps(cfg.getInt("distribution.local_steps"))
-          .withVirtualShards(cfg.getInt("distribution.virtual_shards")).withLogEvery(0);
+          .withVirtualShards(cfg.getInt("distribution.virtual_shards")).withLogEvery(0)
+          .withBarrier(mode.equals("barrier"));
     } catch (IllegalArgumentException e) {
-      throw cfg.invalid(e.getMessage(), "distribution.local_steps", "distribution.virtual_shards");
+      throw cfg.invalid(e.getMessage(), "distribution.local_steps", "distribution.virtual_shards", "distribution.mode");
     }
     SparkSession spark = session.spark();
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int partitions = cfg.getInt("distribution.partitions") > 0 ? cfg.getInt("distribution.partitions") : sc.defaultParallelism();
-    if (mode.equals("driver")) {
+    if (mode.equals("driver") || mode.equals("barrier")) {
       TrainingPlan plan = TrainSetup.plan(cfg, 1000);
       DriverMemory.of(TrainSetup.model(cfg), plan.method(), plan.optimizer(), options.localSteps(), partitions, sc.isLocal())
           .check(options.driverHeap());

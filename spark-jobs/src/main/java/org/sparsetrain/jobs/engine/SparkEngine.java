@@ -113,6 +113,10 @@ public final class SparkEngine implements Engine {
 
   @Override
   public String describe() {
+    if (sharded == null && options.barrier()) {
+      return String.format(Locale.ROOT, "spark %s, %d partitions, barrier stages between mask updates (tasks allreduce"
+          + " gradients among themselves), model on the driver", spark.sparkContext().master(), train.partitions());
+    }
     return sharded == null
         ? String.format(Locale.ROOT, "spark %s, %d partitions, %d local step(s) per job, model on the driver",
             spark.sparkContext().master(), train.partitions(), options.localSteps())

@@ -87,7 +87,7 @@ public final class SweepJob {
     FileSystem fs = root.getFileSystem(hadoop);
     fs.mkdirs(new Path(root, CELLS));
     fs.mkdirs(new Path(root, "logs"));
-    boolean needsSpark = cells.stream().anyMatch(c -> c.config().getString("distribution.mode").equals("driver"));
+    boolean needsSpark = cells.stream().anyMatch(c -> List.of("driver", "barrier").contains(c.config().getString("distribution.mode")));
     boolean ownsSpark = needsSpark && !SparkEngine.sessionExists();
     SparkSession spark = needsSpark ? SparkEngine.session(master, "sparsetrain-sweep") : null;
     long start = System.nanoTime();
