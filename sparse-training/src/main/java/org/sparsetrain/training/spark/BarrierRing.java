@@ -144,7 +144,7 @@ final class BarrierRing implements AutoCloseable {
   }
 
   /** Sends a fresh random nonce on an accepted connection. */
-  private static byte[] challenge(Socket s) throws IOException {
+  static byte[] challenge(Socket s) throws IOException {
     byte[] nonce = new byte[NONCE_BYTES];
     new SecureRandom().nextBytes(nonce);
     DataOutputStream o = new DataOutputStream(s.getOutputStream());
@@ -154,7 +154,7 @@ final class BarrierRing implements AutoCloseable {
   }
 
   /** Checks the answer to {@code nonce}: the expected rank, and the MAC only a holder of the stage token can make. */
-  private static void verify(Socket s, byte[] nonce, int expectedRank, int attempt, byte[] token) throws IOException {
+  static void verify(Socket s, byte[] nonce, int expectedRank, int attempt, byte[] token) throws IOException {
     DataInputStream i = new DataInputStream(s.getInputStream());
     int claimed = i.readInt();
     byte[] answer = new byte[32];
@@ -166,7 +166,7 @@ final class BarrierRing implements AutoCloseable {
   }
 
   /** Answers the next rank's nonce on the connection to it. */
-  private static void prove(Socket s, int rank, int attempt, byte[] token) throws IOException {
+  static void prove(Socket s, int rank, int attempt, byte[] token) throws IOException {
     DataInputStream i = new DataInputStream(s.getInputStream());
     byte[] nonce = new byte[NONCE_BYTES];
     i.readFully(nonce);
