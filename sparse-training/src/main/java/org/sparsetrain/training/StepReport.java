@@ -8,7 +8,16 @@ package org.sparsetrain.training;
  * {@code driverMillis}, the training math the driver does itself: a mask-update step's
  * forward/backward when it runs there, the optimizer, and the mask decision and change while no
  * Spark job runs for it (0 where the model lives on the executors: the sharded trainer counts its
- * driver's decisions as overhead; the single-JVM trainer reports its whole step).
+ * driver's decisions as overhead; the single-JVM trainer reports its whole step). In
+ * {@code barrier} mode, {@code collectiveMillis} is the tasks' mean time in the allreduce between
+ * them (not counted as computation) and {@code collectiveBytes} what each task sent to its peer.
  */
 public record StepReport(long step, int epoch, double loss, double accuracy, double lr, double stepMillis,
-                         double computeMillis, double driverMillis, long bytesSent, long bytesReceived) {}
+                         double computeMillis, double driverMillis, long bytesSent, long bytesReceived,
+                         double collectiveMillis, long collectiveBytes) {
+  /** A step without a collective between tasks (every mode but {@code barrier}). */
+  public StepReport(long step, int epoch, double loss, double accuracy, double lr, double stepMillis,
+                    double computeMillis, double driverMillis, long bytesSent, long bytesReceived) {
+    this(step, epoch, loss, accuracy, lr, stepMillis, computeMillis, driverMillis, bytesSent, bytesReceived, 0, 0);
+  }
+}

@@ -36,7 +36,7 @@ public final class DistributedTable {
     }
     double mllib = Double.parseDouble(args[0]);
     System.out.println("| run | samples/s | vs MLlib | samples/s after epoch 1 | vs MLlib | step (ms) | compute (ms) |"
-        + " of it on the driver (ms) | Spark overhead | bytes sent / step | bytes received / step | test accuracy |");
+        + " of it on the driver (ms) | collective + Spark overhead | bytes sent / step | bytes received / step | test accuracy |");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     System.out.printf(Locale.ROOT, "| Spark MLlib MultilayerPerceptronClassifier (sigmoid hidden layers) | %,.0f | 1.0× | | | | | | | | | |%n",
         mllib);

@@ -31,6 +31,8 @@ public final class MetricsLog implements TrainingListener {
   private double stepMs;
   private double computeMs;
   private double driverMs;
+  private double collectiveMs;
+  private long collectiveBytes;
   private long sent;
   private long received;
   private double lr;
@@ -79,6 +81,8 @@ public final class MetricsLog implements TrainingListener {
     stepMs += r.stepMillis();
     computeMs += r.computeMillis();
     driverMs += r.driverMillis();
+    collectiveMs += r.collectiveMillis();
+    collectiveBytes += r.collectiveBytes();
     sent += r.bytesSent();
     received += r.bytesReceived();
     lr = r.lr();
@@ -102,14 +106,16 @@ public final class MetricsLog implements TrainingListener {
     o.put("step_ms", stepMs / count);
     o.put("compute_ms", computeMs / count);
     o.put("driver_ms", driverMs / count);
-    o.put("overhead_ms", (stepMs - computeMs) / count);
+    o.put("collective_ms", collectiveMs / count);
+    o.put("overhead_ms", (stepMs - computeMs - collectiveMs) / count);
+    o.put("collective_bytes_per_step", collectiveBytes / count);
     o.put("bytes_sent_per_step", sent / count);
     o.put("bytes_received_per_step", received / count);
     add(o);
     from = -1;
     count = 0;
-    loss = acc = stepMs = computeMs = driverMs = 0;
-    sent = received = 0;
+    loss = acc = stepMs = computeMs = driverMs = collectiveMs = 0;
+    sent = received = collectiveBytes = 0;
   }
 
   @Override
@@ -159,8 +165,8 @@ public final class MetricsLog implements TrainingListener {
     lines.append(kept);
     from = -1;
     count = 0;
-    loss = acc = stepMs = computeMs = driverMs = 0;
-    sent = received = 0;
+    loss = acc = stepMs = computeMs = driverMs = collectiveMs = 0;
+    sent = received = collectiveBytes = 0;
   }
 
   private void add(ObjectNode o) {

@@ -86,6 +86,8 @@ final class Parts {
     /** A barrier stretch: the optimizer's step count at its end (rank 0), and the step whose sum diverged (else 0). */
     long optimizerStep;
     long diverged;
+    /** A barrier stretch: this task's time in the collectives (part of computeNanos). */
+    long collectiveNanos;
   }
 
   /** Loss and accuracy over test blocks (tasks and bad stay unused). */

@@ -606,8 +606,10 @@ public final class SparkTrainer {
       Parts.Round head = null;
       long received = 0;
       long computeNanos = 0;
+      long collectiveNanos = 0;
       List<ShardRows> next = new ArrayList<>();
       for (Parts.Round part : parts) {
+        collectiveNanos += part.collectiveNanos;
         if (part.diverged > 0) {
           throw Divergence.diverged(part.diverged);
         }
@@ -648,7 +650,11 @@ public final class SparkTrainer {
       gathered = next;
       gatheredStep = gather > 0 ? gather : -1;
       double ms = (System.nanoTime() - t0) / 1e6;
-      double compute = computeNanos / 1e6 / parallelism;
+      double compute = (computeNanos - collectiveNanos) / 1e6 / parallelism;
+      double collective = collectiveNanos / 1e6 / parts.size();
+      // each step, each task sends 2·(P−1)/P of the gradient's longs round the ring, and its 4 totals P−1 times
+      int p = parts.size();
+      long ringBytes = p == 1 ? 0 : 2L * (p - 1) * 8L * layout.size() / p + 32L * (p - 1);
       List<StepOutcome> perStep = new ArrayList<>(k);
       BatchStats total = BatchStats.ZERO;
       for (int i = 0; i < k; i++) {
@@ -656,7 +662,7 @@ public final class SparkTrainer {
         BatchStats s = new BatchStats(head.lossSum[i], head.correct[i], head.count[i]);
         total = total.plus(s);
         perStep.add(new StepOutcome(s, new StepReport(t, sampler.epochOf(t), s.meanLoss(), s.accuracy(),
-            state.learningRate(t), ms / k, compute / k, 0, sent / k, received / k), null));
+            state.learningRate(t), ms / k, compute / k, 0, sent / k, received / k, collective / k, ringBytes), null));
       }
       lastLoss = perStep.get(k - 1).report().loss();
       progress(to, sampler.epochOf(to), total, ms, compute);

@@ -121,8 +121,10 @@ final class StretchTask extends scala.runtime.AbstractFunction1<Iterator<DataBlo
           throw new IllegalStateException("sparsetrain test hook: injected failure at step " + t
               + " (partition 0, first run of the stretch)");
         }
+        long c0 = System.nanoTime();
         ring.allreduce(acc);
         long[][] all = ring.allgather(new long[] {Double.doubleToRawLongBits(loss), correct, count, bad ? 1 : 0});
+        out.collectiveNanos += System.nanoTime() - c0;
         int i = (int) (t - from);
         boolean anyBad = false;
         for (long[] a : all) {   // in rank order: the same double sum on every rank

@@ -88,6 +88,9 @@ class BarrierModeTest {
       assertEquals(i + 1, steps.get(i).step(), "every step reported once, in order");
     }
     assertEquals(List.of(10L, 20L, 30L), epochs.stream().map(EpochReport::step).toList(), "epochs evaluated at their ends");
+    // steps of a stretch report the ring's traffic and time apart from compute; a mask-update step is a job
+    assertTrue(steps.get(0).collectiveBytes() > 0 && steps.get(0).collectiveMillis() >= 0, "step 1: " + steps.get(0));
+    assertEquals(0, steps.get(3).collectiveBytes(), "step 4 updates the mask in a Spark job");
     List<String> ran = descriptions.subList(before, descriptions.size());
     assertTrue(ran.stream().anyMatch(d -> d.contains("barrier steps 1..3/30")), "a stretch runs as one stage: " + ran);
     assertEquals(run(plan, options(6).withBarrier(true), null, 200).fingerprint(), jobs, "one partition: a ring of one");
