@@ -2,6 +2,7 @@ package org.sparsetrain.training.spark;
 
 import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.Network;
+import org.sparsetrain.training.optim.Optimizer;
 import org.sparsetrain.training.optim.OptimizerState;
 
 /**
@@ -49,6 +50,21 @@ final class ModelValues implements java.io.Serializable {
     }
     v.optimizerStep = opt.step();
     return v;
+  }
+
+  /** A copy of the optimizer state (a task's replica, which its steps change), for a broadcast made {@link #withOptimizer}. */
+  OptimizerState optimizerState(Optimizer optimizer) {
+    int layers = weights.length;
+    int slots = weightSlots[0].length;
+    float[][][] ws = new float[layers][slots][];
+    float[][][] bs = new float[layers][slots][];
+    for (int l = 0; l < layers; l++) {
+      for (int s = 0; s < slots; s++) {
+        ws[l][s] = weightSlots[l][s].clone();
+        bs[l][s] = biasSlots[l][s].clone();
+      }
+    }
+    return OptimizerState.restore(optimizer, ws, bs, optimizerStep);
   }
 
   /** Copies the values into a network of the same structure. */

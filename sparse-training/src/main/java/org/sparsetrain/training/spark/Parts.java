@@ -1,5 +1,10 @@
 package org.sparsetrain.training.spark;
 
+import org.sparsetrain.training.nn.Layer;
+import org.sparsetrain.training.nn.Network;
+import org.sparsetrain.training.nn.ParameterLayout;
+import org.sparsetrain.training.optim.OptimizerState;
+
 /** What tasks send back to the driver (all Kryo-registered, plain fields). */
 final class Parts {
   private Parts() {}
@@ -88,6 +93,21 @@ final class Parts {
     long diverged;
     /** A barrier stretch: this task's time in the collectives (part of computeNanos). */
     long collectiveNanos;
+
+    /** Sets {@link #params} and {@link #slots} from a replica's network and optimizer state. */
+    void takeModel(Network net, OptimizerState opt, ParameterLayout layout) {
+      params = new float[layout.size()];
+      slots = new float[opt.slots()][layout.size()];
+      for (int l = 0; l < net.layerCount(); l++) {
+        Layer layer = net.layer(l);
+        System.arraycopy(layer.values(), 0, params, layout.weightOffset(l), layer.nnz());
+        System.arraycopy(layer.bias(), 0, params, layout.biasOffset(l), layer.outFeatures());
+        for (int s = 0; s < slots.length; s++) {
+          System.arraycopy(opt.weightSlot(l, s), 0, slots[s], layout.weightOffset(l), layer.nnz());
+          System.arraycopy(opt.biasSlot(l, s), 0, slots[s], layout.biasOffset(l), layer.outFeatures());
+        }
+      }
+    }
   }
 
   /** Loss and accuracy over test blocks (tasks and bad stay unused). */

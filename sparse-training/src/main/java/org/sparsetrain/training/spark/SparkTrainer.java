@@ -572,6 +572,27 @@ public final class SparkTrainer {
       }
     }
 
+    /** What a round's or a stretch's tasks start from: values and optimizer state, and the bytes sent for them. */
+    private record Replicas(Broadcast<ModelValues> values, long bytes) {}
+
+    /**
+     * Broadcasts the values with the optimizer state (and the structure, if the mask changed: it is
+     * serialised in another thread while this one broadcasts the values).
+     */
+    private Replicas broadcastReplicas() {
+      CompletableFuture<Long> structureSent = structureCurrent()
+          ? CompletableFuture.completedFuture(0L) : CompletableFuture.supplyAsync(this::ensureStructure);
+      ModelValues mv = ModelValues.withOptimizer(state.network(), state.maskVersion(), state.optimizer());
+      Broadcast<ModelValues> values;
+      long sent;
+      try {
+        values = sc.broadcast(mv);
+      } finally {
+        sent = joinStructure(structureSent);
+      }
+      return new Replicas(values, sent + mv.bytes());
+    }
+
     /**
      * Steps [from, to] as one barrier stage ({@link StretchTask}): the tasks allreduce each step's
      * fixed-point gradient sum between them and finish every step identically; rank 0 returns the
@@ -580,18 +601,10 @@ public final class SparkTrainer {
     private List<StepOutcome> barrierStretch(long from, long to) {
       long t0 = System.nanoTime();
       Network net = state.network();
-      CompletableFuture<Long> structureSent = structureCurrent()
-          ? CompletableFuture.completedFuture(0L) : CompletableFuture.supplyAsync(this::ensureStructure);
       OptimizerState opt = state.optimizer();
-      ModelValues mv = ModelValues.withOptimizer(net, state.maskVersion(), opt);
-      Broadcast<ModelValues> values;
-      long sent;
-      try {
-        values = sc.broadcast(mv);
-      } finally {
-        sent = joinStructure(structureSent);
-      }
-      sent += mv.bytes();
+      Replicas start = broadcastReplicas();
+      Broadcast<ModelValues> values = start.values();
+      long sent = start.bytes();
       describe(String.format(Locale.ROOT, "barrier steps %d..%d/%d epoch %d (last loss %s)", from, to, state.totalSteps(),
           sampler.epochOf(from), fmt(lastLoss)));
       long gather = stepOnDriverAfter(to) ? to + 1 : 0;
@@ -697,19 +710,10 @@ public final class SparkTrainer {
     private List<StepOutcome> localRound(long from, long to) {
       long t0 = System.nanoTime();
       Network net = state.network();
-      // after a mask update the new structure is serialised in another thread while this one broadcasts the values
-      CompletableFuture<Long> structureSent = structureCurrent()
-          ? CompletableFuture.completedFuture(0L) : CompletableFuture.supplyAsync(this::ensureStructure);
       OptimizerState opt = state.optimizer();
-      ModelValues mv = ModelValues.withOptimizer(net, state.maskVersion(), opt);
-      Broadcast<ModelValues> values;
-      long sent;
-      try {
-        values = sc.broadcast(mv);
-      } finally {
-        sent = joinStructure(structureSent);
-      }
-      sent += mv.bytes();
+      Replicas start = broadcastReplicas();
+      Broadcast<ModelValues> values = start.values();
+      long sent = start.bytes();
       describe(String.format(Locale.ROOT, "local steps %d..%d/%d epoch %d (last loss %s)", from, to, state.totalSteps(),
           sampler.epochOf(from), fmt(lastLoss)));
       long gather = stepOnDriverAfter(to) ? to + 1 : 0;

@@ -13,7 +13,6 @@ import org.sparsetrain.training.TrainingState;
 import org.sparsetrain.training.data.BatchSampler;
 import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.BatchStats;
-import org.sparsetrain.training.nn.Layer;
 import org.sparsetrain.training.nn.ParameterLayout;
 import org.sparsetrain.training.optim.OptimizerState;
 import scala.collection.Iterator;
@@ -86,17 +85,7 @@ final class StretchTask extends scala.runtime.AbstractFunction1<Iterator<DataBlo
     try (BarrierRing ring = BarrierRing.open(ctx, token, timeoutMillis)) {
       ModelValues v = values.value();
       v.loadInto(r.net);
-      int layers = v.weights.length;
-      int slots = v.weightSlots[0].length;
-      float[][][] ws = new float[layers][slots][];
-      float[][][] bs = new float[layers][slots][];
-      for (int l = 0; l < layers; l++) {
-        for (int s = 0; s < slots; s++) {
-          ws[l][s] = v.weightSlots[l][s].clone();
-          bs[l][s] = v.biasSlots[l][s].clone();
-        }
-      }
-      OptimizerState opt = OptimizerState.restore(plan.optimizer(), ws, bs, v.optimizerStep);
+      OptimizerState opt = v.optimizerState(plan.optimizer());
       TrainingState replica = new TrainingState(r.net, opt, plan.method(), plan.learningRate(totalSteps), plan.seed(),
           totalSteps, from - 1, v.version);
       ParameterLayout layout = r.layout;
@@ -141,17 +130,7 @@ final class StretchTask extends scala.runtime.AbstractFunction1<Iterator<DataBlo
         replica.finishStep(FixedPoint.toFloat(acc), layout, null);
       }
       if (ring.rank() == 0) {
-        out.params = new float[layout.size()];
-        out.slots = new float[slots][layout.size()];
-        for (int l = 0; l < layers; l++) {
-          Layer layer = r.net.layer(l);
-          System.arraycopy(layer.values(), 0, out.params, layout.weightOffset(l), layer.nnz());
-          System.arraycopy(layer.bias(), 0, out.params, layout.biasOffset(l), layer.outFeatures());
-          for (int s = 0; s < slots; s++) {
-            System.arraycopy(opt.weightSlot(l, s), 0, out.slots[s], layout.weightOffset(l), layer.nnz());
-            System.arraycopy(opt.biasSlot(l, s), 0, out.slots[s], layout.biasOffset(l), layer.outFeatures());
-          }
-        }
+        out.takeModel(r.net, opt, layout);
         out.optimizerStep = opt.step();
       }
       return finish(out, start, k);

@@ -17,7 +17,6 @@ import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.nn.BatchStats;
 import org.sparsetrain.training.nn.InactiveBlock;
 import org.sparsetrain.training.nn.Layer;
-import org.sparsetrain.training.nn.ParameterLayout;
 import org.sparsetrain.training.optim.OptimizerState;
 import org.sparsetrain.training.util.RadixSelect;
 
@@ -318,8 +317,6 @@ final class Tasks {
       ExecutorCache.Replica r = m == 0 ? null : ExecutorCache.borrow(runId, structure.value(), m);
       try {
         ModelValues v = values.value();
-        int layers = v.weights.length;
-        int slots = v.weightSlots[0].length;
         int k = (int) (to - step + 1);
         out.lossSum = new double[k];
         out.correct = new long[k];
@@ -330,15 +327,7 @@ final class Tasks {
           return Collections.singletonList(out).iterator();
         }
         v.loadInto(r.net);
-        float[][][] ws = new float[layers][slots][];
-        float[][][] bs = new float[layers][slots][];
-        for (int l = 0; l < layers; l++) {
-          for (int s = 0; s < slots; s++) {
-            ws[l][s] = v.weightSlots[l][s].clone();
-            bs[l][s] = v.biasSlots[l][s].clone();
-          }
-        }
-        OptimizerState opt = OptimizerState.restore(plan.optimizer(), ws, bs, v.optimizerStep);
+        OptimizerState opt = v.optimizerState(plan.optimizer());
         TrainingState local = new TrainingState(r.net, opt, plan.method(), plan.learningRate(totalSteps), plan.seed(),
             totalSteps, step - 1, v.version);
         int[][] rowsPerBlock = new int[blocks.size()][m];
@@ -382,18 +371,7 @@ final class Tasks {
           }
           out.rows += m;
         }
-        ParameterLayout layout = r.layout;
-        out.params = new float[layout.size()];
-        out.slots = new float[slots][layout.size()];
-        for (int l = 0; l < layers; l++) {
-          Layer layer = r.net.layer(l);
-          System.arraycopy(layer.values(), 0, out.params, layout.weightOffset(l), layer.nnz());
-          System.arraycopy(layer.bias(), 0, out.params, layout.biasOffset(l), layer.outFeatures());
-          for (int s = 0; s < slots; s++) {
-            System.arraycopy(opt.weightSlot(l, s), 0, out.slots[s], layout.weightOffset(l), layer.nnz());
-            System.arraycopy(opt.biasSlot(l, s), 0, out.slots[s], layout.biasOffset(l), layer.outFeatures());
-          }
-        }
+        out.takeModel(r.net, opt, r.layout);
         maybeFail(failOnceAtStep, step, to);
         out.computeNanos = System.nanoTime() - start;
         return Collections.singletonList(out).iterator();
