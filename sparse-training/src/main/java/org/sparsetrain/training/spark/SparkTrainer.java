@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletionException;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
@@ -213,7 +215,7 @@ public final class SparkTrainer {
         throw new IllegalArgumentException("distribution.mode=barrier needs all its tasks at once, which Spark's dynamic"
             + " allocation does not allow: set spark.dynamicAllocation.enabled=false (or use distribution.mode=driver)");
       }
-      int slots = sc.defaultParallelism();
+      int slots = taskSlots(sc.sc());
       if (partitions > slots) {
         throw new IllegalArgumentException("distribution.mode=barrier runs its " + partitions + " data partitions as "
             + partitions + " tasks at once, but the cluster has " + slots + " task slots: set distribution.partitions to"
@@ -697,8 +699,13 @@ public final class SparkTrainer {
           return shards.rdd().barrier().mapPartitions(task, false, ClassTag$.MODULE$.apply(Parts.Round.class))
               .toJavaRDD().collect();
         } catch (Exception e) {   // SparkException is checked but thrown undeclared
-          if (attempt + 1 >= attempts || sc.sc().isStopped()) {
+          if (sc.sc().isStopped()) {
             throw e;
+          }
+          if (attempt + 1 >= attempts) {
+            throw new IllegalStateException(options.runName() + ": the barrier stage of steps " + from + ".." + to + " failed "
+                + attempts + " times (spark.stage.maxConsecutiveAttempts); the model and the last checkpoint are those of"
+                + " step " + (from - 1) + ". Last failure: " + firstLine(e), e);
           }
           LOG.warn("{}: barrier stage of steps {}..{} failed (run {} of at most {}), running it again: {}",
               options.runName(), from, to, attempt + 1, attempts, firstLine(e));
@@ -897,6 +904,31 @@ public final class SparkTrainer {
   private static final int EVAL_CAPACITY = org.sparsetrain.training.Evaluation.CHUNK;
   /** Row-block jobs of a mask update's dense gradient in flight at once (each holds one block's fixed-point sum). */
   static final int INACTIVE_JOBS_AHEAD = 3;
+
+  private static final Pattern LOCAL = Pattern.compile("local\\[(\\*|\\d+)(,\\d+)?]");
+  private static final Pattern LOCAL_CLUSTER = Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+),\\s*\\d+]");
+
+  /**
+   * How many tasks the cluster runs at once: from the master URL in local modes, else Spark's
+   * default parallelism (the executors' cores on standalone, YARN and Kubernetes unless set).
+   */
+  static int taskSlots(org.apache.spark.SparkContext sc) {
+    String master = sc.master();
+    int cpusPerTask = Math.max(1, sc.conf().getInt("spark.task.cpus", 1));
+    Matcher local = LOCAL.matcher(master);
+    if (master.equals("local")) {
+      return 1;
+    }
+    if (local.matches()) {
+      int threads = local.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(local.group(1));
+      return Math.max(1, threads / cpusPerTask);
+    }
+    Matcher cluster = LOCAL_CLUSTER.matcher(master);
+    if (cluster.matches()) {
+      return Integer.parseInt(cluster.group(1)) * Math.max(1, Integer.parseInt(cluster.group(2)) / cpusPerTask);
+    }
+    return sc.defaultParallelism();
+  }
 
   private static String firstLine(Throwable e) {
     String m = String.valueOf(e.getMessage());

@@ -31,10 +31,10 @@ import org.sparsetrain.training.data.DataBlock;
 import org.sparsetrain.training.optim.Adam;
 
 /**
- * {@code distribution.mode: barrier} on {@code local[2]} with Kryo registration required: the
+ * {@code distribution.mode: barrier} on {@code local[3]} with Kryo registration required: the
  * stretches between mask updates run as barrier stages whose tasks allreduce over authenticated
  * sockets, and the model is bit-identical to a Spark job per step, for SET-like and RigL-like
- * (dense-gradient) growth, SGD and Adam, one or two partitions, and after a failed task.
+ * (dense-gradient) growth, SGD and Adam, one, two or three partitions, and after a failed task.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class BarrierModeTest {
@@ -46,7 +46,7 @@ class BarrierModeTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder().config(SparkTestSupport.conf("local[2,2]", "BarrierModeTest")).getOrCreate();
+    spark = SparkSession.builder().config(SparkTestSupport.conf("local[3,2]", "BarrierModeTest")).getOrCreate();
     sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     sc.sc().addSparkListener(new SparkListener() {
       @Override
@@ -94,6 +94,7 @@ class BarrierModeTest {
     List<String> ran = descriptions.subList(before, descriptions.size());
     assertTrue(ran.stream().anyMatch(d -> d.contains("barrier steps 1..3/30")), "a stretch runs as one stage: " + ran);
     assertEquals(run(plan, options(6).withBarrier(true), null, 200).fingerprint(), jobs, "one partition: a ring of one");
+    assertEquals(run(plan, options(6).withBarrier(true), null, 70, 60, 70).fingerprint(), jobs, "three partitions");
   }
 
   @Test
@@ -118,8 +119,8 @@ class BarrierModeTest {
   void morePartitionsThanTaskSlotsAreRefusedBeforeAnyWork() {
     TrainingPlan plan = plan(new DropGrowMethod(false, 4, 20, 0.5));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> run(plan, options(6).withBarrier(true), null, 70, 60, 70));
-    assertTrue(e.getMessage().contains("3 data partitions") && e.getMessage().contains("2 task slots")
+        () -> run(plan, options(8).withBarrier(true), null, 50, 50, 50, 50));
+    assertTrue(e.getMessage().contains("4 data partitions") && e.getMessage().contains("3 task slots")
         && e.getMessage().contains("distribution.partitions"), e.getMessage());
   }
 
