@@ -83,6 +83,14 @@ import org.sparsetrain.training.sparsity.SparsityMethod;
  * the step itself, the same micro-batches through the same code (the same bits), instead of a
  * Spark job of its own, up to {@link SparkTrainerOptions#driverStepMacs()}.
  *
+ * <p><b>Barrier stretches</b> ({@link SparkTrainerOptions#barrier()}): the synchronous steps between
+ * two mask updates (never past an epoch's end) run as one barrier stage instead of a job each; its
+ * tasks allreduce every step's fixed-point sum among themselves ({@link BarrierRing}) and finish the
+ * step identically ({@link StretchTask}), and rank 0 hands the model back: the same bits as a job
+ * per step. Mask-update steps stay jobs (or run on the driver from the rows the stretch gathered).
+ * A failed stage runs again from the same broadcasts; too few task slots or dynamic allocation
+ * are refused before any work.
+ *
  * <p><b>A good Spark citizen:</b> works in an existing session, never stops the context, restores
  * the caller's job group and description, and unpersists and destroys what it created.
  */
