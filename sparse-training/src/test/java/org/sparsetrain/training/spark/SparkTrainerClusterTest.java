@@ -10,6 +10,8 @@ import static org.sparsetrain.training.spark.SparkTestSupport.plan;
 import static org.sparsetrain.training.spark.SparkTestSupport.rdd;
 import static org.sparsetrain.training.spark.SparkTestSupport.split;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -17,10 +19,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.sparsetrain.training.LocalTrainer;
+import org.sparsetrain.training.StepReport;
 import org.sparsetrain.training.TrainResult;
 import org.sparsetrain.training.TrainingListener;
 import org.sparsetrain.training.TrainingPlan;
 import org.sparsetrain.training.data.DataBlock;
+import org.sparsetrain.training.spark.sharded.ShardedRecoveryClusterTest;
 
 /**
  * The SparkTrainer with executors in two separate JVMs ({@code local-cluster[2,1,1024]}), Kryo
@@ -28,7 +32,7 @@ import org.sparsetrain.training.data.DataBlock;
  * the LocalTrainer's within {@link SparkTrainerTest#TOL} (see there for why); barrier stretches
  * whose tasks talk across the two JVMs give the same model as a job per step.
  */
-@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
 class SparkTrainerClusterTest {
   static JavaSparkContext sc;
   static final DataBlock TRAIN = data(1, 0, 200);
@@ -80,5 +84,30 @@ class SparkTrainerClusterTest {
     TrainResult barrier = new SparkTrainer(sc, SPEC, plan, options(6).withBarrier(true).withFailOnceAtStep(6))
         .train(rdd(sc, split(TRAIN, 120, 80)), rdd(sc, split(TEST, 60)), null);
     assertEquals(jobs.fingerprint(), barrier.fingerprint(), "barrier stretches across executor JVMs vs a job per step");
+  }
+
+  @Test
+  void losingEveryExecutorBetweenStepsChangesNoBitInEitherMode() {
+    // both executor JVMs are SIGKILLed after step 4 (a mask update); the worker starts new ones, the
+    // cached training blocks are recomputed from their lineage, and the next job or barrier stage runs
+    // once both are back: the model is the uninterrupted run's
+    TrainingPlan plan = plan(new DropGrowMethod(true, 4, 12, 0.5)).withEpochs(2);
+    String straight = new SparkTrainer(sc, SPEC, plan, options(6))
+        .train(rdd(sc, split(TRAIN, 120, 80)), rdd(sc, split(TEST, 60)), null).fingerprint();
+    for (boolean barrier : new boolean[] {false, true}) {
+      List<Long> killed = new ArrayList<>();
+      TrainingListener kill = new TrainingListener() {
+        @Override
+        public void onStep(StepReport r) {
+          if (r.step() == 4 && killed.isEmpty()) {
+            killed.addAll(ShardedRecoveryClusterTest.killExecutors(""));
+          }
+        }
+      };
+      String after = new SparkTrainer(sc, SPEC, plan, options(6).withBarrier(barrier))
+          .train(rdd(sc, split(TRAIN, 120, 80)), rdd(sc, split(TEST, 60)), kill).fingerprint();
+      assertEquals(2, killed.size(), "both executor JVMs killed");
+      assertEquals(straight, after, (barrier ? "barrier" : "job per step") + " mode after losing every executor");
+    }
   }
 }

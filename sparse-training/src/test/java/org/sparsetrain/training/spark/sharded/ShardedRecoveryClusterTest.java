@@ -47,7 +47,7 @@ import org.sparsetrain.training.spark.SparkTrainerOptions;
  * the step-9 mask update since the step-8 lineage checkpoint) and ends with the same model.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class ShardedRecoveryClusterTest {
+public class ShardedRecoveryClusterTest {
   static JavaSparkContext sc;
   static final DataBlock TRAIN = data(3, 0, 240);
   static final DataBlock TEST = data(4, 0, 60);
@@ -182,7 +182,7 @@ class ShardedRecoveryClusterTest {
    * SIGKILLs the executor JVMs whose command line contains {@code flag} and waits until they are
    * gone; local-cluster's workers run inside this JVM, so the executors are its child processes.
    */
-  static List<Long> killExecutors(String flag) {
+  public static List<Long> killExecutors(String flag) {
     List<Long> pids = new ArrayList<>();
     for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
       String cmd;
