@@ -21,8 +21,8 @@ public interface StepEngine extends AutoCloseable {
 
   /**
    * Runs the steps from {@link #step()} + 1 on: one step, or a round of them that ends as one
-   * (local SGD), and reports each in order. The round may run past an epoch's end; the loop
-   * evaluates that epoch after it.
+   * (a local-SGD round, a barrier stretch), and reports each in order. A round may run past an
+   * epoch's end; the loop evaluates that epoch after it.
    */
   List<StepOutcome> next();
 
@@ -35,7 +35,10 @@ public interface StepEngine extends AutoCloseable {
   /** Actual density of every weight layer now. */
   double[] densities();
 
-  /** The run at its current consistent point, for checkpoints. */
+  /**
+   * The run at its current consistent point, for checkpoints; {@code epochStats} (the epoch's
+   * training statistics so far) goes with it, for an engine that can {@link #restore} to it.
+   */
   CompletedStep completed(BatchStats epochStats);
 
   /**
