@@ -242,7 +242,7 @@ public final class InactiveBlock {
   /** The Vector API tiles; referenced only when {@link Kernels#VECTOR} is true. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    /** The vector class, asserted on the accumulators at the stores: see {@code Kernels.Vec.V}. */
+    /** The vector class, asserted on the loads, broadcasts and stores: see {@code Kernels.Vec.V}. */
     static final Class<? extends Vector<Float>> V = S.vectorType();
 
     /** dense[o + i·in + j·L + lane] = Σ_b xt[b·in + c0 + j·L + lane]·delta[d + i·batch + b], i, j &lt; 4. */
@@ -266,14 +266,14 @@ public final class InactiveBlock {
       FloatVector a33 = a00;
       for (int b = 0; b < batch; b++) {
         int xo = b * in + c0;
-        FloatVector x0 = FloatVector.fromArray(S, xt, xo);
-        FloatVector x1 = FloatVector.fromArray(S, xt, xo + l);
-        FloatVector x2 = FloatVector.fromArray(S, xt, xo + 2 * l);
-        FloatVector x3 = FloatVector.fromArray(S, xt, xo + 3 * l);
-        FloatVector e0 = FloatVector.broadcast(S, delta[d + b]);
-        FloatVector e1 = FloatVector.broadcast(S, delta[d + batch + b]);
-        FloatVector e2 = FloatVector.broadcast(S, delta[d + 2 * batch + b]);
-        FloatVector e3 = FloatVector.broadcast(S, delta[d + 3 * batch + b]);
+        FloatVector x0 = (FloatVector) V.cast(FloatVector.fromArray(S, xt, xo));
+        FloatVector x1 = (FloatVector) V.cast(FloatVector.fromArray(S, xt, xo + l));
+        FloatVector x2 = (FloatVector) V.cast(FloatVector.fromArray(S, xt, xo + 2 * l));
+        FloatVector x3 = (FloatVector) V.cast(FloatVector.fromArray(S, xt, xo + 3 * l));
+        FloatVector e0 = (FloatVector) V.cast(FloatVector.broadcast(S, delta[d + b]));
+        FloatVector e1 = (FloatVector) V.cast(FloatVector.broadcast(S, delta[d + batch + b]));
+        FloatVector e2 = (FloatVector) V.cast(FloatVector.broadcast(S, delta[d + 2 * batch + b]));
+        FloatVector e3 = (FloatVector) V.cast(FloatVector.broadcast(S, delta[d + 3 * batch + b]));
         a00 = x0.fma(e0, a00);
         a01 = x1.fma(e0, a01);
         a02 = x2.fma(e0, a02);
@@ -316,11 +316,11 @@ public final class InactiveBlock {
       FloatVector a2 = a0;
       FloatVector a3 = a0;
       for (int b = 0; b < batch; b++) {
-        FloatVector x0 = FloatVector.fromArray(S, xt, b * in + c0);
-        a0 = x0.fma(FloatVector.broadcast(S, delta[d + b]), a0);
-        a1 = x0.fma(FloatVector.broadcast(S, delta[d + batch + b]), a1);
-        a2 = x0.fma(FloatVector.broadcast(S, delta[d + 2 * batch + b]), a2);
-        a3 = x0.fma(FloatVector.broadcast(S, delta[d + 3 * batch + b]), a3);
+        FloatVector x0 = (FloatVector) V.cast(FloatVector.fromArray(S, xt, b * in + c0));
+        a0 = x0.fma(((FloatVector) V.cast(FloatVector.broadcast(S, delta[d + b]))), a0);
+        a1 = x0.fma(((FloatVector) V.cast(FloatVector.broadcast(S, delta[d + batch + b]))), a1);
+        a2 = x0.fma(((FloatVector) V.cast(FloatVector.broadcast(S, delta[d + 2 * batch + b]))), a2);
+        a3 = x0.fma(((FloatVector) V.cast(FloatVector.broadcast(S, delta[d + 3 * batch + b]))), a3);
       }
       ((FloatVector) V.cast(a0)).intoArray(dense, o);
       ((FloatVector) V.cast(a1)).intoArray(dense, o + in);
@@ -332,7 +332,7 @@ public final class InactiveBlock {
     static void tile1x1(float[] xt, int in, int c0, float[] delta, int d, int batch, float[] dense, int o) {
       FloatVector a0 = FloatVector.zero(S);
       for (int b = 0; b < batch; b++) {
-        a0 = FloatVector.fromArray(S, xt, b * in + c0).fma(FloatVector.broadcast(S, delta[d + b]), a0);
+        a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, xt, b * in + c0))).fma(((FloatVector) V.cast(FloatVector.broadcast(S, delta[d + b]))), a0);
       }
       ((FloatVector) V.cast(a0)).intoArray(dense, o);
     }

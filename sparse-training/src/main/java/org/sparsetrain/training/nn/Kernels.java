@@ -393,18 +393,20 @@ public final class Kernels {
     static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
     /**
      * The species' vector classes, to assert a vector's exact class where C2 cannot see it:
-     * {@code (FloatVector) V.cast(v)}. C2 compiles a call on a vector (fma, add, intoArray, …) to the
-     * vector instruction only when it knows the vector's exact class; a vector that enters a loop from
-     * before it, is carried round it or leaves it (loop-invariant tiles, accumulators stored after the
-     * loop, some reduction stages) is only known as a FloatVector when the loop is parsed, and C2 then
-     * takes the class from the type profile of the Vector API's shared methods. That profile is the
-     * whole JVM's: once other code used another FloatVector class (netlib's Java BLAS, VectorBLAS, uses
-     * SPECIES_MAX, whose class FloatMaxVector differs from SPECIES_PREFERRED's Float512Vector even at
-     * the same width) those call sites are bimorphic, the intrinsics fail and the vectors are boxed: the
-     * kernels ran 10–16× slower after a Java BLAS had run in the JVM. A Class.cast to the constant,
-     * final vector class gives C2 the exact class whatever the profile; once compiled the check folds
-     * away. Results do not change. Where to put them: each site C2 compiled from a profile, listed by
-     * -XX:+PrintInlining as a "TypeProfile" under our methods (none is left on the paths measured).
+     * {@code (FloatVector) V.cast(v)}. C2 turns a Vector API call (fma, add, intoArray, …) into the
+     * vector instruction only when it knows the vector's exact class. It does not for the results of
+     * fromArray and broadcast once a second FloatVector class is loaded, nor for vectors that enter a
+     * loop from before it, are carried round it or leave it; there it takes the class from the type
+     * profile of the Vector API's shared methods, which is the whole JVM's. netlib's Java BLAS
+     * (VectorBLAS) uses SPECIES_MAX, whose class FloatMaxVector is not our SPECIES_PREFERRED's
+     * Float512Vector even at the same width: after it ran, those call sites were bimorphic, the
+     * intrinsics failed and the vectors were boxed (the sparse layer 4–20× slower, depending on how
+     * many calls each side had made). So every load and broadcast, every loop-invariant vector at the
+     * top of its loop, every accumulator at its store and the reduction stages go through a Class.cast
+     * to the constant, final vector class: C2 then knows the class whatever the profile, and the check
+     * folds away. Results do not change. To find a site that still depends on the profile: run with
+     * -XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=option,org.sparsetrain.training.nn.*::*,PrintInlining
+     * after another species ran, and look for "TypeProfile" under our methods.
      */
     static final Class<? extends Vector<Float>> V = S.vectorType();
     static final Class<? extends Vector<Integer>> IV = IS.vectorType();
@@ -412,9 +414,9 @@ public final class Kernels {
     static int axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
       int i = 0;
       int bound = S.loopBound(n);
-      FloatVector va = FloatVector.broadcast(S, a);
+      FloatVector va = (FloatVector) V.cast(FloatVector.broadcast(S, a));
       for (; i < bound; i += L) {
-        FloatVector.fromArray(S, x, xo + i).fma(va, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + i))).fma(va, ((FloatVector) V.cast(FloatVector.fromArray(S, y, yo + i)))).intoArray(y, yo + i);
       }
       return i;
     }
@@ -424,7 +426,7 @@ public final class Kernels {
       int bound = S.loopBound(n);
       FloatVector acc = FloatVector.zero(S);
       for (; i < bound; i += L) {
-        acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
+        acc = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + i))).fma(((FloatVector) V.cast(FloatVector.fromArray(S, y, yo + i))), acc);
       }
       float s = ((FloatVector) V.cast(acc)).reduceLanes(VectorOperators.ADD);
       for (; i < n; i++) {
@@ -438,7 +440,7 @@ public final class Kernels {
       int bound = S.loopBound(n);
       FloatVector acc = FloatVector.zero(S);
       for (; i < bound; i += L) {
-        acc = ((FloatVector) V.cast(acc)).add(FloatVector.fromArray(S, x, xo + i));
+        acc = ((FloatVector) V.cast(acc)).add(((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + i))));
       }
       float s = ((FloatVector) V.cast(acc)).reduceLanes(VectorOperators.ADD);
       for (; i < n; i++) {
@@ -482,7 +484,7 @@ public final class Kernels {
 
     private static void fwd8(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
                              float[] y, int yo) {
-      FloatVector a0 = FloatVector.broadcast(S, bv);
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.broadcast(S, bv));
       FloatVector a1 = a0;
       FloatVector a2 = a0;
       FloatVector a3 = a0;
@@ -492,15 +494,15 @@ public final class Kernels {
       FloatVector a7 = a0;
       for (int k = ks; k < ke; k++) {
         int xo = (ci == null ? k - ks : ci[k]) * batch + xb;
-        FloatVector w = FloatVector.broadcast(S, v[k]);
-        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
-        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
-        a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
-        a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
-        a4 = FloatVector.fromArray(S, x, xo + 4 * L).fma(w, a4);
-        a5 = FloatVector.fromArray(S, x, xo + 5 * L).fma(w, a5);
-        a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
-        a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[k]));
+        a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).fma(w, a0);
+        a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).fma(w, a1);
+        a2 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 2 * L))).fma(w, a2);
+        a3 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 3 * L))).fma(w, a3);
+        a4 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 4 * L))).fma(w, a4);
+        a5 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 5 * L))).fma(w, a5);
+        a6 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 6 * L))).fma(w, a6);
+        a7 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 7 * L))).fma(w, a7);
       }
       ((FloatVector) V.cast(a0)).intoArray(y, yo);
       ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
@@ -514,17 +516,17 @@ public final class Kernels {
 
     private static void fwd4(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
                              float[] y, int yo) {
-      FloatVector a0 = FloatVector.broadcast(S, bv);
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.broadcast(S, bv));
       FloatVector a1 = a0;
       FloatVector a2 = a0;
       FloatVector a3 = a0;
       for (int k = ks; k < ke; k++) {
         int xo = (ci == null ? k - ks : ci[k]) * batch + xb;
-        FloatVector w = FloatVector.broadcast(S, v[k]);
-        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
-        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
-        a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
-        a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[k]));
+        a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).fma(w, a0);
+        a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).fma(w, a1);
+        a2 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 2 * L))).fma(w, a2);
+        a3 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 3 * L))).fma(w, a3);
       }
       ((FloatVector) V.cast(a0)).intoArray(y, yo);
       ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
@@ -534,13 +536,13 @@ public final class Kernels {
 
     private static void fwd2(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
                              float[] y, int yo) {
-      FloatVector a0 = FloatVector.broadcast(S, bv);
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.broadcast(S, bv));
       FloatVector a1 = a0;
       for (int k = ks; k < ke; k++) {
         int xo = (ci == null ? k - ks : ci[k]) * batch + xb;
-        FloatVector w = FloatVector.broadcast(S, v[k]);
-        a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
-        a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[k]));
+        a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).fma(w, a0);
+        a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).fma(w, a1);
       }
       ((FloatVector) V.cast(a0)).intoArray(y, yo);
       ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
@@ -548,10 +550,10 @@ public final class Kernels {
 
     private static void fwd1(int ks, int ke, int[] ci, float[] v, float bv, float[] x, int batch, int xb,
                              float[] y, int yo) {
-      FloatVector a0 = FloatVector.broadcast(S, bv);
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.broadcast(S, bv));
       for (int k = ks; k < ke; k++) {
         int xo = (ci == null ? k - ks : ci[k]) * batch + xb;
-        a0 = FloatVector.fromArray(S, x, xo).fma(FloatVector.broadcast(S, v[k]), a0);
+        a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).fma(((FloatVector) V.cast(FloatVector.broadcast(S, v[k]))), a0);
       }
       ((FloatVector) V.cast(a0)).intoArray(y, yo);
     }
@@ -604,7 +606,7 @@ public final class Kernels {
     private static void addSums(float[] gW, int o, int[] sums, int n) {
       int i = 0;
       for (int bound = S.loopBound(n); i < bound; i += L) {
-        FloatVector.fromArray(S, gW, o + i).add(IntVector.fromArray(IS, sums, i).reinterpretAsFloats()).intoArray(gW, o + i);
+        ((FloatVector) V.cast(FloatVector.fromArray(S, gW, o + i))).add(((IntVector) IV.cast(IntVector.fromArray(IS, sums, i))).reinterpretAsFloats()).intoArray(gW, o + i);
       }
       for (; i < n; i++) {
         gW[o + i] += Float.intBitsToFloat(sums[i]);
@@ -638,7 +640,7 @@ public final class Kernels {
       for (int i = 0; i < a.length; i++) {
         a[i] = (i & h) != 0 ? -1 : 0;
       }
-      return IntVector.fromArray(IS, a, 0);
+      return ((IntVector) IV.cast(IntVector.fromArray(IS, a, 0)));
     }
 
     private static final VectorShuffle<Float> INV = BUTTERFLY ? inversePermutation() : null;
@@ -652,7 +654,7 @@ public final class Kernels {
       // feed vector j = all lanes (j+1) and read which non-zero each lane ends up holding
       FloatVector[] v = new FloatVector[16];
       for (int j = 0; j < 16; j++) {
-        v[j] = FloatVector.broadcast(S, j + 1);
+        v[j] = (FloatVector) V.cast(FloatVector.broadcast(S, j + 1));
       }
       FloatVector r = fold(
           fold(fold(fold(v[0], v[1], M8, X8), fold(v[2], v[3], M8, X8), M4, X4),
@@ -684,17 +686,17 @@ public final class Kernels {
      */
     private static void gw4(int ks, int ke, int[] ci, float[] x, int batch, int bx, float[] delta, int d,
                             int[] sums) {
-      FloatVector d0 = FloatVector.fromArray(S, delta, d);
-      FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
-      FloatVector d2 = FloatVector.fromArray(S, delta, d + 2 * L);
-      FloatVector d3 = FloatVector.fromArray(S, delta, d + 3 * L);
+      FloatVector d0 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d));
+      FloatVector d1 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L));
+      FloatVector d2 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 2 * L));
+      FloatVector d3 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 3 * L));
       for (int k = ks; k < ke; k++) {
         d0 = (FloatVector) V.cast(d0); d1 = (FloatVector) V.cast(d1); d2 = (FloatVector) V.cast(d2); d3 = (FloatVector) V.cast(d3);
         int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
-        FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
-        FloatVector q = FloatVector.fromArray(S, x, xo + L).mul(d1);
-        p = FloatVector.fromArray(S, x, xo + 2 * L).fma(d2, p);
-        q = FloatVector.fromArray(S, x, xo + 3 * L).fma(d3, q);
+        FloatVector p = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).mul(d0);
+        FloatVector q = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).mul(d1);
+        p = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 2 * L))).fma(d2, p);
+        q = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 3 * L))).fma(d3, q);
         p = p.add(q);
         if (BUTTERFLY) {
           p = (FloatVector) V.cast(p.add(p.rearrange(X8)));
@@ -710,14 +712,14 @@ public final class Kernels {
     /** Sums of the tile of 8 vectors at b, per non-zero k, to sums[k - ks] (raw float bits). */
     private static void gw8(int ks, int ke, int[] ci, float[] x, int batch, int bx, float[] delta, int d,
                             int[] scr, int[] sums) {
-      FloatVector d0 = FloatVector.fromArray(S, delta, d);
-      FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
-      FloatVector d2 = FloatVector.fromArray(S, delta, d + 2 * L);
-      FloatVector d3 = FloatVector.fromArray(S, delta, d + 3 * L);
-      FloatVector d4 = FloatVector.fromArray(S, delta, d + 4 * L);
-      FloatVector d5 = FloatVector.fromArray(S, delta, d + 5 * L);
-      FloatVector d6 = FloatVector.fromArray(S, delta, d + 6 * L);
-      FloatVector d7 = FloatVector.fromArray(S, delta, d + 7 * L);
+      FloatVector d0 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d));
+      FloatVector d1 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L));
+      FloatVector d2 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 2 * L));
+      FloatVector d3 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 3 * L));
+      FloatVector d4 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 4 * L));
+      FloatVector d5 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 5 * L));
+      FloatVector d6 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 6 * L));
+      FloatVector d7 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 7 * L));
       int k = ks;
       if (BUTTERFLY) {
         // everything inline (no helper calls), or C2 would box the vectors passed between methods
@@ -727,22 +729,22 @@ public final class Kernels {
             d4 = (FloatVector) V.cast(d4); d5 = (FloatVector) V.cast(d5); d6 = (FloatVector) V.cast(d6); d7 = (FloatVector) V.cast(d7);
             int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + bx;
             int xb = (ci == null ? k + j + 1 - ks : ci[k + j + 1]) * batch + bx;
-            FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
-            FloatVector qa = FloatVector.fromArray(S, x, xa + L).mul(d1);
-            FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
-            FloatVector qb = FloatVector.fromArray(S, x, xb + L).mul(d1);
-            pa = FloatVector.fromArray(S, x, xa + 2 * L).fma(d2, pa);
-            qa = FloatVector.fromArray(S, x, xa + 3 * L).fma(d3, qa);
-            pb = FloatVector.fromArray(S, x, xb + 2 * L).fma(d2, pb);
-            qb = FloatVector.fromArray(S, x, xb + 3 * L).fma(d3, qb);
-            pa = FloatVector.fromArray(S, x, xa + 4 * L).fma(d4, pa);
-            qa = FloatVector.fromArray(S, x, xa + 5 * L).fma(d5, qa);
-            pb = FloatVector.fromArray(S, x, xb + 4 * L).fma(d4, pb);
-            qb = FloatVector.fromArray(S, x, xb + 5 * L).fma(d5, qb);
-            pa = FloatVector.fromArray(S, x, xa + 6 * L).fma(d6, pa);
-            qa = FloatVector.fromArray(S, x, xa + 7 * L).fma(d7, qa);
-            pb = FloatVector.fromArray(S, x, xb + 6 * L).fma(d6, pb);
-            qb = FloatVector.fromArray(S, x, xb + 7 * L).fma(d7, qb);
+            FloatVector pa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa))).mul(d0);
+            FloatVector qa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa + L))).mul(d1);
+            FloatVector pb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb))).mul(d0);
+            FloatVector qb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb + L))).mul(d1);
+            pa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa + 2 * L))).fma(d2, pa);
+            qa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa + 3 * L))).fma(d3, qa);
+            pb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb + 2 * L))).fma(d2, pb);
+            qb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb + 3 * L))).fma(d3, qb);
+            pa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa + 4 * L))).fma(d4, pa);
+            qa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa + 5 * L))).fma(d5, qa);
+            pb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb + 4 * L))).fma(d4, pb);
+            qb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb + 5 * L))).fma(d5, qb);
+            pa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa + 6 * L))).fma(d6, pa);
+            qa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa + 7 * L))).fma(d7, qa);
+            pb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb + 6 * L))).fma(d6, pb);
+            qb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb + 7 * L))).fma(d7, qb);
             pa = pa.add(qa);
             pb = pb.add(qb);
             pa.blend(pb, M8).add(pb.blend(pa, M8).rearrange(X8)).reinterpretAsInts().intoArray(scr, j * 8);
@@ -769,14 +771,14 @@ public final class Kernels {
         d0 = (FloatVector) V.cast(d0); d1 = (FloatVector) V.cast(d1); d2 = (FloatVector) V.cast(d2); d3 = (FloatVector) V.cast(d3);
         d4 = (FloatVector) V.cast(d4); d5 = (FloatVector) V.cast(d5); d6 = (FloatVector) V.cast(d6); d7 = (FloatVector) V.cast(d7);
         int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
-        FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
-        FloatVector q = FloatVector.fromArray(S, x, xo + L).mul(d1);
-        p = FloatVector.fromArray(S, x, xo + 2 * L).fma(d2, p);
-        q = FloatVector.fromArray(S, x, xo + 3 * L).fma(d3, q);
-        p = FloatVector.fromArray(S, x, xo + 4 * L).fma(d4, p);
-        q = FloatVector.fromArray(S, x, xo + 5 * L).fma(d5, q);
-        p = FloatVector.fromArray(S, x, xo + 6 * L).fma(d6, p);
-        q = FloatVector.fromArray(S, x, xo + 7 * L).fma(d7, q);
+        FloatVector p = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).mul(d0);
+        FloatVector q = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).mul(d1);
+        p = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 2 * L))).fma(d2, p);
+        q = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 3 * L))).fma(d3, q);
+        p = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 4 * L))).fma(d4, p);
+        q = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 5 * L))).fma(d5, q);
+        p = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 6 * L))).fma(d6, p);
+        q = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 7 * L))).fma(d7, q);
         p = p.add(q);
         if (BUTTERFLY) {
           // the butterfly's tree for one vector: a sum does not depend on its group of 16
@@ -868,7 +870,7 @@ public final class Kernels {
         FloatVector a6;
         FloatVector a7;
         if (first) {
-          a0 = FloatVector.broadcast(S, bias[r]);
+          a0 = (FloatVector) V.cast(FloatVector.broadcast(S, bias[r]));
           a1 = a0;
           a2 = a0;
           a3 = a0;
@@ -877,26 +879,26 @@ public final class Kernels {
           a6 = a0;
           a7 = a0;
         } else {
-          a0 = FloatVector.fromArray(S, y, yo);
-          a1 = FloatVector.fromArray(S, y, yo + L);
-          a2 = FloatVector.fromArray(S, y, yo + 2 * L);
-          a3 = FloatVector.fromArray(S, y, yo + 3 * L);
-          a4 = FloatVector.fromArray(S, y, yo + 4 * L);
-          a5 = FloatVector.fromArray(S, y, yo + 5 * L);
-          a6 = FloatVector.fromArray(S, y, yo + 6 * L);
-          a7 = FloatVector.fromArray(S, y, yo + 7 * L);
+          a0 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo));
+          a1 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + L));
+          a2 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 2 * L));
+          a3 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 3 * L));
+          a4 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 4 * L));
+          a5 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 5 * L));
+          a6 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 6 * L));
+          a7 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 7 * L));
         }
         for (int k = ks; k < ke; k++) {
           int xo = xOff[k] + xb;
-          FloatVector w = FloatVector.broadcast(S, v[k]);
-          a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
-          a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
-          a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
-          a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
-          a4 = FloatVector.fromArray(S, x, xo + 4 * L).fma(w, a4);
-          a5 = FloatVector.fromArray(S, x, xo + 5 * L).fma(w, a5);
-          a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
-          a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
+          FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[k]));
+          a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).fma(w, a0);
+          a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).fma(w, a1);
+          a2 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 2 * L))).fma(w, a2);
+          a3 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 3 * L))).fma(w, a3);
+          a4 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 4 * L))).fma(w, a4);
+          a5 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 5 * L))).fma(w, a5);
+          a6 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 6 * L))).fma(w, a6);
+          a7 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 7 * L))).fma(w, a7);
         }
         ((FloatVector) V.cast(a0)).intoArray(y, yo);
         ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
@@ -935,7 +937,7 @@ public final class Kernels {
         FloatVector a6;
         FloatVector a7;
         if (first) {
-          a0 = FloatVector.broadcast(S, bias[r]);
+          a0 = (FloatVector) V.cast(FloatVector.broadcast(S, bias[r]));
           a1 = a0;
           a2 = a0;
           a3 = a0;
@@ -944,26 +946,26 @@ public final class Kernels {
           a6 = a0;
           a7 = a0;
         } else {
-          a0 = FloatVector.fromArray(S, y, yo);
-          a1 = FloatVector.fromArray(S, y, yo + L);
-          a2 = FloatVector.fromArray(S, y, yo + 2 * L);
-          a3 = FloatVector.fromArray(S, y, yo + 3 * L);
-          a4 = FloatVector.fromArray(S, y, yo + 4 * L);
-          a5 = FloatVector.fromArray(S, y, yo + 5 * L);
-          a6 = FloatVector.fromArray(S, y, yo + 6 * L);
-          a7 = FloatVector.fromArray(S, y, yo + 7 * L);
+          a0 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo));
+          a1 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + L));
+          a2 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 2 * L));
+          a3 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 3 * L));
+          a4 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 4 * L));
+          a5 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 5 * L));
+          a6 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 6 * L));
+          a7 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 7 * L));
         }
         for (int k = ks; k < ke; k++) {
           int xo = (c0 + k - ks) * batch + xb;
-          FloatVector w = FloatVector.broadcast(S, v[k]);
-          a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
-          a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
-          a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
-          a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
-          a4 = FloatVector.fromArray(S, x, xo + 4 * L).fma(w, a4);
-          a5 = FloatVector.fromArray(S, x, xo + 5 * L).fma(w, a5);
-          a6 = FloatVector.fromArray(S, x, xo + 6 * L).fma(w, a6);
-          a7 = FloatVector.fromArray(S, x, xo + 7 * L).fma(w, a7);
+          FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[k]));
+          a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).fma(w, a0);
+          a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).fma(w, a1);
+          a2 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 2 * L))).fma(w, a2);
+          a3 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 3 * L))).fma(w, a3);
+          a4 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 4 * L))).fma(w, a4);
+          a5 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 5 * L))).fma(w, a5);
+          a6 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 6 * L))).fma(w, a6);
+          a7 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 7 * L))).fma(w, a7);
         }
         ((FloatVector) V.cast(a0)).intoArray(y, yo);
         ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
@@ -998,23 +1000,23 @@ public final class Kernels {
         FloatVector a2;
         FloatVector a3;
         if (first) {
-          a0 = FloatVector.broadcast(S, bias[r]);
+          a0 = (FloatVector) V.cast(FloatVector.broadcast(S, bias[r]));
           a1 = a0;
           a2 = a0;
           a3 = a0;
         } else {
-          a0 = FloatVector.fromArray(S, y, yo);
-          a1 = FloatVector.fromArray(S, y, yo + L);
-          a2 = FloatVector.fromArray(S, y, yo + 2 * L);
-          a3 = FloatVector.fromArray(S, y, yo + 3 * L);
+          a0 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo));
+          a1 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + L));
+          a2 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 2 * L));
+          a3 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 3 * L));
         }
         for (int k = ks; k < ke; k++) {
           int xo = xOff[k] + xb;
-          FloatVector w = FloatVector.broadcast(S, v[k]);
-          a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
-          a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
-          a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
-          a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+          FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[k]));
+          a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).fma(w, a0);
+          a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).fma(w, a1);
+          a2 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 2 * L))).fma(w, a2);
+          a3 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 3 * L))).fma(w, a3);
         }
         ((FloatVector) V.cast(a0)).intoArray(y, yo);
         ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
@@ -1045,23 +1047,23 @@ public final class Kernels {
         FloatVector a2;
         FloatVector a3;
         if (first) {
-          a0 = FloatVector.broadcast(S, bias[r]);
+          a0 = (FloatVector) V.cast(FloatVector.broadcast(S, bias[r]));
           a1 = a0;
           a2 = a0;
           a3 = a0;
         } else {
-          a0 = FloatVector.fromArray(S, y, yo);
-          a1 = FloatVector.fromArray(S, y, yo + L);
-          a2 = FloatVector.fromArray(S, y, yo + 2 * L);
-          a3 = FloatVector.fromArray(S, y, yo + 3 * L);
+          a0 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo));
+          a1 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + L));
+          a2 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 2 * L));
+          a3 = (FloatVector) V.cast(FloatVector.fromArray(S, y, yo + 3 * L));
         }
         for (int k = ks; k < ke; k++) {
           int xo = (c0 + k - ks) * batch + xb;
-          FloatVector w = FloatVector.broadcast(S, v[k]);
-          a0 = FloatVector.fromArray(S, x, xo).fma(w, a0);
-          a1 = FloatVector.fromArray(S, x, xo + L).fma(w, a1);
-          a2 = FloatVector.fromArray(S, x, xo + 2 * L).fma(w, a2);
-          a3 = FloatVector.fromArray(S, x, xo + 3 * L).fma(w, a3);
+          FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[k]));
+          a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).fma(w, a0);
+          a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).fma(w, a1);
+          a2 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 2 * L))).fma(w, a2);
+          a3 = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + 3 * L))).fma(w, a3);
         }
         ((FloatVector) V.cast(a0)).intoArray(y, yo);
         ((FloatVector) V.cast(a1)).intoArray(y, yo + L);
@@ -1157,8 +1159,8 @@ public final class Kernels {
       int n = pos.length;
       int k = 0;
       for (; k + L <= n; k += L) {
-        FloatVector g = IntVector.fromArray(IS, sums, 0, pos, k).reinterpretAsFloats();
-        FloatVector.fromArray(S, gW, gwOff + k).add(g).intoArray(gW, gwOff + k);
+        FloatVector g = ((IntVector) IV.cast(IntVector.fromArray(IS, sums, 0, pos, k))).reinterpretAsFloats();
+        ((FloatVector) V.cast(FloatVector.fromArray(S, gW, gwOff + k))).add(g).intoArray(gW, gwOff + k);
       }
       for (; k < n; k++) {
         gW[gwOff + k] += Float.intBitsToFloat(sums[pos[k]]);
@@ -1175,22 +1177,22 @@ public final class Kernels {
      */
     private static void csc4(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
                              float[] delta, int batch, int db, float[] dx, int o, int[] sums, int so) {
-      FloatVector x0 = FloatVector.fromArray(S, x, xr);
-      FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
-      FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
-      FloatVector x3 = FloatVector.fromArray(S, x, xr + 3 * L);
-      FloatVector a0 = FloatVector.fromArray(S, dx, o);
-      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
-      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
-      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
+      FloatVector x0 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr));
+      FloatVector x1 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + L));
+      FloatVector x2 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 2 * L));
+      FloatVector x3 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 3 * L));
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o));
+      FloatVector a1 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + L));
+      FloatVector a2 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 2 * L));
+      FloatVector a3 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 3 * L));
       for (int j = js; j < je; j++) {
         x0 = (FloatVector) V.cast(x0); x1 = (FloatVector) V.cast(x1); x2 = (FloatVector) V.cast(x2); x3 = (FloatVector) V.cast(x3);
         int d = rows[j] * batch + db;
-        FloatVector w = FloatVector.broadcast(S, v[ks[j]]);
-        FloatVector e0 = FloatVector.fromArray(S, delta, d);
-        FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
-        FloatVector e2 = FloatVector.fromArray(S, delta, d + 2 * L);
-        FloatVector e3 = FloatVector.fromArray(S, delta, d + 3 * L);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[ks[j]]));
+        FloatVector e0 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d));
+        FloatVector e1 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L));
+        FloatVector e2 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 2 * L));
+        FloatVector e3 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 3 * L));
         FloatVector p = x0.mul(e0);
         FloatVector q = x1.mul(e1);
         a0 = e0.fma(w, a0);
@@ -1216,22 +1218,22 @@ public final class Kernels {
      * left the sparse walk's compiled loop slower). */
     private static void csc4Dense(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
                              float[] delta, int batch, int db, float[] dx, int o, int[] sums, int so) {
-      FloatVector x0 = FloatVector.fromArray(S, x, xr);
-      FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
-      FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
-      FloatVector x3 = FloatVector.fromArray(S, x, xr + 3 * L);
-      FloatVector a0 = FloatVector.fromArray(S, dx, o);
-      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
-      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
-      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
+      FloatVector x0 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr));
+      FloatVector x1 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + L));
+      FloatVector x2 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 2 * L));
+      FloatVector x3 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 3 * L));
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o));
+      FloatVector a1 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + L));
+      FloatVector a2 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 2 * L));
+      FloatVector a3 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 3 * L));
       for (int j = js; j < je; j++) {
         x0 = (FloatVector) V.cast(x0); x1 = (FloatVector) V.cast(x1); x2 = (FloatVector) V.cast(x2); x3 = (FloatVector) V.cast(x3);
         int d = j * batch + db;
-        FloatVector w = FloatVector.broadcast(S, v[j * in + c]);
-        FloatVector e0 = FloatVector.fromArray(S, delta, d);
-        FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
-        FloatVector e2 = FloatVector.fromArray(S, delta, d + 2 * L);
-        FloatVector e3 = FloatVector.fromArray(S, delta, d + 3 * L);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[j * in + c]));
+        FloatVector e0 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d));
+        FloatVector e1 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L));
+        FloatVector e2 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 2 * L));
+        FloatVector e3 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 3 * L));
         FloatVector p = x0.mul(e0);
         FloatVector q = x1.mul(e1);
         a0 = e0.fma(w, a0);
@@ -1254,48 +1256,48 @@ public final class Kernels {
 
     private static void csc8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
                              float[] delta, int batch, int db, float[] dx, int o, int[] sums, int so) {
-      FloatVector x0 = FloatVector.fromArray(S, x, xr);
-      FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
-      FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
-      FloatVector x3 = FloatVector.fromArray(S, x, xr + 3 * L);
-      FloatVector x4 = FloatVector.fromArray(S, x, xr + 4 * L);
-      FloatVector x5 = FloatVector.fromArray(S, x, xr + 5 * L);
-      FloatVector x6 = FloatVector.fromArray(S, x, xr + 6 * L);
-      FloatVector x7 = FloatVector.fromArray(S, x, xr + 7 * L);
-      FloatVector a0 = FloatVector.fromArray(S, dx, o);
-      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
-      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
-      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
-      FloatVector a4 = FloatVector.fromArray(S, dx, o + 4 * L);
-      FloatVector a5 = FloatVector.fromArray(S, dx, o + 5 * L);
-      FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
-      FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
+      FloatVector x0 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr));
+      FloatVector x1 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + L));
+      FloatVector x2 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 2 * L));
+      FloatVector x3 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 3 * L));
+      FloatVector x4 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 4 * L));
+      FloatVector x5 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 5 * L));
+      FloatVector x6 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 6 * L));
+      FloatVector x7 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 7 * L));
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o));
+      FloatVector a1 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + L));
+      FloatVector a2 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 2 * L));
+      FloatVector a3 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 3 * L));
+      FloatVector a4 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 4 * L));
+      FloatVector a5 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 5 * L));
+      FloatVector a6 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 6 * L));
+      FloatVector a7 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 7 * L));
       for (int j = js; j < je; j++) {
         x0 = (FloatVector) V.cast(x0); x1 = (FloatVector) V.cast(x1); x2 = (FloatVector) V.cast(x2); x3 = (FloatVector) V.cast(x3);
         x4 = (FloatVector) V.cast(x4); x5 = (FloatVector) V.cast(x5); x6 = (FloatVector) V.cast(x6); x7 = (FloatVector) V.cast(x7);
         int d = rows[j] * batch + db;
         int k = ks[j];
-        FloatVector w = FloatVector.broadcast(S, v[k]);
-        FloatVector e0 = FloatVector.fromArray(S, delta, d);
-        FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[k]));
+        FloatVector e0 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d));
+        FloatVector e1 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L));
         FloatVector p = x0.mul(e0);
         FloatVector q = x1.mul(e1);
         a0 = e0.fma(w, a0);
         a1 = e1.fma(w, a1);
-        FloatVector e2 = FloatVector.fromArray(S, delta, d + 2 * L);
-        FloatVector e3 = FloatVector.fromArray(S, delta, d + 3 * L);
+        FloatVector e2 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 2 * L));
+        FloatVector e3 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 3 * L));
         p = x2.fma(e2, p);
         q = x3.fma(e3, q);
         a2 = e2.fma(w, a2);
         a3 = e3.fma(w, a3);
-        FloatVector e4 = FloatVector.fromArray(S, delta, d + 4 * L);
-        FloatVector e5 = FloatVector.fromArray(S, delta, d + 5 * L);
+        FloatVector e4 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 4 * L));
+        FloatVector e5 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 5 * L));
         p = x4.fma(e4, p);
         q = x5.fma(e5, q);
         a4 = e4.fma(w, a4);
         a5 = e5.fma(w, a5);
-        FloatVector e6 = FloatVector.fromArray(S, delta, d + 6 * L);
-        FloatVector e7 = FloatVector.fromArray(S, delta, d + 7 * L);
+        FloatVector e6 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 6 * L));
+        FloatVector e7 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 7 * L));
         p = x6.fma(e6, p);
         q = x7.fma(e7, q);
         a6 = e6.fma(w, a6);
@@ -1328,48 +1330,48 @@ public final class Kernels {
      * left the sparse walk's compiled loop slower). */
     private static void csc8Dense(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] x, int xr,
                              float[] delta, int batch, int db, float[] dx, int o, int[] sums, int so) {
-      FloatVector x0 = FloatVector.fromArray(S, x, xr);
-      FloatVector x1 = FloatVector.fromArray(S, x, xr + L);
-      FloatVector x2 = FloatVector.fromArray(S, x, xr + 2 * L);
-      FloatVector x3 = FloatVector.fromArray(S, x, xr + 3 * L);
-      FloatVector x4 = FloatVector.fromArray(S, x, xr + 4 * L);
-      FloatVector x5 = FloatVector.fromArray(S, x, xr + 5 * L);
-      FloatVector x6 = FloatVector.fromArray(S, x, xr + 6 * L);
-      FloatVector x7 = FloatVector.fromArray(S, x, xr + 7 * L);
-      FloatVector a0 = FloatVector.fromArray(S, dx, o);
-      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
-      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
-      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
-      FloatVector a4 = FloatVector.fromArray(S, dx, o + 4 * L);
-      FloatVector a5 = FloatVector.fromArray(S, dx, o + 5 * L);
-      FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
-      FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
+      FloatVector x0 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr));
+      FloatVector x1 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + L));
+      FloatVector x2 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 2 * L));
+      FloatVector x3 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 3 * L));
+      FloatVector x4 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 4 * L));
+      FloatVector x5 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 5 * L));
+      FloatVector x6 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 6 * L));
+      FloatVector x7 = (FloatVector) V.cast(FloatVector.fromArray(S, x, xr + 7 * L));
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o));
+      FloatVector a1 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + L));
+      FloatVector a2 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 2 * L));
+      FloatVector a3 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 3 * L));
+      FloatVector a4 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 4 * L));
+      FloatVector a5 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 5 * L));
+      FloatVector a6 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 6 * L));
+      FloatVector a7 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 7 * L));
       for (int j = js; j < je; j++) {
         x0 = (FloatVector) V.cast(x0); x1 = (FloatVector) V.cast(x1); x2 = (FloatVector) V.cast(x2); x3 = (FloatVector) V.cast(x3);
         x4 = (FloatVector) V.cast(x4); x5 = (FloatVector) V.cast(x5); x6 = (FloatVector) V.cast(x6); x7 = (FloatVector) V.cast(x7);
         int d = j * batch + db;
         int k = j * in + c;
-        FloatVector w = FloatVector.broadcast(S, v[k]);
-        FloatVector e0 = FloatVector.fromArray(S, delta, d);
-        FloatVector e1 = FloatVector.fromArray(S, delta, d + L);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[k]));
+        FloatVector e0 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d));
+        FloatVector e1 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L));
         FloatVector p = x0.mul(e0);
         FloatVector q = x1.mul(e1);
         a0 = e0.fma(w, a0);
         a1 = e1.fma(w, a1);
-        FloatVector e2 = FloatVector.fromArray(S, delta, d + 2 * L);
-        FloatVector e3 = FloatVector.fromArray(S, delta, d + 3 * L);
+        FloatVector e2 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 2 * L));
+        FloatVector e3 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 3 * L));
         p = x2.fma(e2, p);
         q = x3.fma(e3, q);
         a2 = e2.fma(w, a2);
         a3 = e3.fma(w, a3);
-        FloatVector e4 = FloatVector.fromArray(S, delta, d + 4 * L);
-        FloatVector e5 = FloatVector.fromArray(S, delta, d + 5 * L);
+        FloatVector e4 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 4 * L));
+        FloatVector e5 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 5 * L));
         p = x4.fma(e4, p);
         q = x5.fma(e5, q);
         a4 = e4.fma(w, a4);
         a5 = e5.fma(w, a5);
-        FloatVector e6 = FloatVector.fromArray(S, delta, d + 6 * L);
-        FloatVector e7 = FloatVector.fromArray(S, delta, d + 7 * L);
+        FloatVector e6 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 6 * L));
+        FloatVector e7 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 7 * L));
         p = x6.fma(e6, p);
         q = x7.fma(e7, q);
         a6 = e6.fma(w, a6);
@@ -1411,8 +1413,8 @@ public final class Kernels {
      */
     private static void gw2(int ks, int ke, int[] ci, float[] x, int batch, int bx, float[] delta, int d,
                             int[] scr, int[] sums) {
-      FloatVector d0 = FloatVector.fromArray(S, delta, d);
-      FloatVector d1 = FloatVector.fromArray(S, delta, d + L);
+      FloatVector d0 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d));
+      FloatVector d1 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L));
       int k = ks;
       if (BUTTERFLY) {
         for (; k + 16 <= ke; k += 16) {
@@ -1420,10 +1422,10 @@ public final class Kernels {
             d0 = (FloatVector) V.cast(d0); d1 = (FloatVector) V.cast(d1);
             int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + bx;
             int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + bx;
-            FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
-            FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
-            pa = FloatVector.fromArray(S, x, xa + L).fma(d1, pa);
-            pb = FloatVector.fromArray(S, x, xb + L).fma(d1, pb);
+            FloatVector pa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa))).mul(d0);
+            FloatVector pb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb))).mul(d0);
+            pa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa + L))).fma(d1, pa);
+            pb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb + L))).fma(d1, pb);
             // transpose, first stage: lanes 8..15 of non-zero j and lanes 0..7 of non-zero j+8 swap
             IntVector ia = pa.reinterpretAsInts();
             IntVector ib = pb.reinterpretAsInts();
@@ -1439,8 +1441,8 @@ public final class Kernels {
       for (; k < ke; k++) {
         d0 = (FloatVector) V.cast(d0); d1 = (FloatVector) V.cast(d1);
         int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
-        FloatVector p = FloatVector.fromArray(S, x, xo).mul(d0);
-        p = FloatVector.fromArray(S, x, xo + L).fma(d1, p);
+        FloatVector p = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).mul(d0);
+        p = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xo + L))).fma(d1, p);
         sums[k - ks] = Float.floatToRawIntBits(p.reduceLanes(VectorOperators.ADD));
       }
     }
@@ -1451,14 +1453,14 @@ public final class Kernels {
      * of {@link #gw2} and {@link #gw1}. Only arrays cross the call, so no vector is boxed.
      */
     private static void transposeAndSum(int[] scr, int off, boolean more, int[] sums, int at) {
-      IntVector r0 = IntVector.fromArray(IS, scr, off + 0);
-      IntVector r1 = IntVector.fromArray(IS, scr, off + 16);
-      IntVector r2 = IntVector.fromArray(IS, scr, off + 32);
-      IntVector r3 = IntVector.fromArray(IS, scr, off + 48);
-      IntVector r4 = IntVector.fromArray(IS, scr, off + 64);
-      IntVector r5 = IntVector.fromArray(IS, scr, off + 80);
-      IntVector r6 = IntVector.fromArray(IS, scr, off + 96);
-      IntVector r7 = IntVector.fromArray(IS, scr, off + 112);
+      IntVector r0 = (IntVector) IV.cast(IntVector.fromArray(IS, scr, off + 0));
+      IntVector r1 = (IntVector) IV.cast(IntVector.fromArray(IS, scr, off + 16));
+      IntVector r2 = (IntVector) IV.cast(IntVector.fromArray(IS, scr, off + 32));
+      IntVector r3 = (IntVector) IV.cast(IntVector.fromArray(IS, scr, off + 48));
+      IntVector r4 = (IntVector) IV.cast(IntVector.fromArray(IS, scr, off + 64));
+      IntVector r5 = (IntVector) IV.cast(IntVector.fromArray(IS, scr, off + 80));
+      IntVector r6 = (IntVector) IV.cast(IntVector.fromArray(IS, scr, off + 96));
+      IntVector r7 = (IntVector) IV.cast(IntVector.fromArray(IS, scr, off + 112));
       IntVector u40 = r4.lanewise(VectorOperators.XOR, r4.lanewise(VectorOperators.XOR, r0).lanewise(VectorOperators.AND, B4)).rearrange(Y4);
       r0 = r0.lanewise(VectorOperators.XOR, r0.lanewise(VectorOperators.XOR, u40).lanewise(VectorOperators.AND, B4));
       r4 = u40.lanewise(VectorOperators.XOR, u40.lanewise(VectorOperators.XOR, r4).lanewise(VectorOperators.AND, B4));
@@ -1495,7 +1497,7 @@ public final class Kernels {
       IntVector u16 = r7.lanewise(VectorOperators.XOR, r7.lanewise(VectorOperators.XOR, r6).lanewise(VectorOperators.AND, B1)).rearrange(Y1);
       r6 = r6.lanewise(VectorOperators.XOR, r6.lanewise(VectorOperators.XOR, u16).lanewise(VectorOperators.AND, B1));
       r7 = u16.lanewise(VectorOperators.XOR, u16.lanewise(VectorOperators.XOR, r7).lanewise(VectorOperators.AND, B1));
-      FloatVector acc = (more ? IntVector.fromArray(IS, sums, at).reinterpretAsFloats() : FloatVector.zero(S))
+      FloatVector acc = ((FloatVector) V.cast(more ? ((IntVector) IV.cast(IntVector.fromArray(IS, sums, at))).reinterpretAsFloats() : FloatVector.zero(S)))
           .add(r0.reinterpretAsFloats()).add(r1.reinterpretAsFloats()).add(r2.reinterpretAsFloats()).add(r3.reinterpretAsFloats()).add(r4.reinterpretAsFloats()).add(r5.reinterpretAsFloats()).add(r6.reinterpretAsFloats()).add(r7.reinterpretAsFloats());
       acc.reinterpretAsInts().intoArray(sums, at);
     }
@@ -1503,7 +1505,7 @@ public final class Kernels {
     /** {@link #gw2} for a tile of 1 vector. */
     private static void gw1(int ks, int ke, int[] ci, float[] x, int batch, int bx, float[] delta, int d,
                             int[] scr, int[] sums) {
-      FloatVector d0 = FloatVector.fromArray(S, delta, d);
+      FloatVector d0 = (FloatVector) V.cast(FloatVector.fromArray(S, delta, d));
       int k = ks;
       if (BUTTERFLY) {
         for (; k + 16 <= ke; k += 16) {
@@ -1511,8 +1513,8 @@ public final class Kernels {
             d0 = (FloatVector) V.cast(d0);
             int xa = (ci == null ? k + j - ks : ci[k + j]) * batch + bx;
             int xb = (ci == null ? k + j + 8 - ks : ci[k + j + 8]) * batch + bx;
-            FloatVector pa = FloatVector.fromArray(S, x, xa).mul(d0);
-            FloatVector pb = FloatVector.fromArray(S, x, xb).mul(d0);
+            FloatVector pa = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xa))).mul(d0);
+            FloatVector pb = ((FloatVector) V.cast(FloatVector.fromArray(S, x, xb))).mul(d0);
             // transpose, first stage: lanes 8..15 of non-zero j and lanes 0..7 of non-zero j+8 swap
             IntVector ia = pa.reinterpretAsInts();
             IntVector ib = pb.reinterpretAsInts();
@@ -1528,7 +1530,7 @@ public final class Kernels {
       for (; k < ke; k++) {
         d0 = (FloatVector) V.cast(d0);
         int xo = (ci == null ? k - ks : ci[k]) * batch + bx;
-        sums[k - ks] = Float.floatToRawIntBits(FloatVector.fromArray(S, x, xo).mul(d0).reduceLanes(VectorOperators.ADD));
+        sums[k - ks] = Float.floatToRawIntBits(((FloatVector) V.cast(FloatVector.fromArray(S, x, xo))).mul(d0).reduceLanes(VectorOperators.ADD));
       }
     }
 
@@ -1570,25 +1572,25 @@ public final class Kernels {
 
     private static void dx8(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
                             int batch, int db, float[] dx, int o) {
-      FloatVector a0 = FloatVector.fromArray(S, dx, o);
-      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
-      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
-      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
-      FloatVector a4 = FloatVector.fromArray(S, dx, o + 4 * L);
-      FloatVector a5 = FloatVector.fromArray(S, dx, o + 5 * L);
-      FloatVector a6 = FloatVector.fromArray(S, dx, o + 6 * L);
-      FloatVector a7 = FloatVector.fromArray(S, dx, o + 7 * L);
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o));
+      FloatVector a1 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + L));
+      FloatVector a2 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 2 * L));
+      FloatVector a3 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 3 * L));
+      FloatVector a4 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 4 * L));
+      FloatVector a5 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 5 * L));
+      FloatVector a6 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 6 * L));
+      FloatVector a7 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 7 * L));
       for (int j = js; j < je; j++) {
         int d = (rows == null ? j : rows[j]) * batch + db;
-        FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
-        a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
-        a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
-        a2 = FloatVector.fromArray(S, delta, d + 2 * L).fma(w, a2);
-        a3 = FloatVector.fromArray(S, delta, d + 3 * L).fma(w, a3);
-        a4 = FloatVector.fromArray(S, delta, d + 4 * L).fma(w, a4);
-        a5 = FloatVector.fromArray(S, delta, d + 5 * L).fma(w, a5);
-        a6 = FloatVector.fromArray(S, delta, d + 6 * L).fma(w, a6);
-        a7 = FloatVector.fromArray(S, delta, d + 7 * L).fma(w, a7);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]));
+        a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d))).fma(w, a0);
+        a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L))).fma(w, a1);
+        a2 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 2 * L))).fma(w, a2);
+        a3 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 3 * L))).fma(w, a3);
+        a4 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 4 * L))).fma(w, a4);
+        a5 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 5 * L))).fma(w, a5);
+        a6 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 6 * L))).fma(w, a6);
+        a7 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 7 * L))).fma(w, a7);
       }
       ((FloatVector) V.cast(a0)).intoArray(dx, o);
       ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
@@ -1602,17 +1604,17 @@ public final class Kernels {
 
     private static void dx4(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
                             int batch, int db, float[] dx, int o) {
-      FloatVector a0 = FloatVector.fromArray(S, dx, o);
-      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
-      FloatVector a2 = FloatVector.fromArray(S, dx, o + 2 * L);
-      FloatVector a3 = FloatVector.fromArray(S, dx, o + 3 * L);
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o));
+      FloatVector a1 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + L));
+      FloatVector a2 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 2 * L));
+      FloatVector a3 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + 3 * L));
       for (int j = js; j < je; j++) {
         int d = (rows == null ? j : rows[j]) * batch + db;
-        FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
-        a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
-        a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
-        a2 = FloatVector.fromArray(S, delta, d + 2 * L).fma(w, a2);
-        a3 = FloatVector.fromArray(S, delta, d + 3 * L).fma(w, a3);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]));
+        a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d))).fma(w, a0);
+        a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L))).fma(w, a1);
+        a2 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 2 * L))).fma(w, a2);
+        a3 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + 3 * L))).fma(w, a3);
       }
       ((FloatVector) V.cast(a0)).intoArray(dx, o);
       ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
@@ -1622,13 +1624,13 @@ public final class Kernels {
 
     private static void dx2(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
                             int batch, int db, float[] dx, int o) {
-      FloatVector a0 = FloatVector.fromArray(S, dx, o);
-      FloatVector a1 = FloatVector.fromArray(S, dx, o + L);
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o));
+      FloatVector a1 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o + L));
       for (int j = js; j < je; j++) {
         int d = (rows == null ? j : rows[j]) * batch + db;
-        FloatVector w = FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]);
-        a0 = FloatVector.fromArray(S, delta, d).fma(w, a0);
-        a1 = FloatVector.fromArray(S, delta, d + L).fma(w, a1);
+        FloatVector w = (FloatVector) V.cast(FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]));
+        a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d))).fma(w, a0);
+        a1 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d + L))).fma(w, a1);
       }
       ((FloatVector) V.cast(a0)).intoArray(dx, o);
       ((FloatVector) V.cast(a1)).intoArray(dx, o + L);
@@ -1636,10 +1638,10 @@ public final class Kernels {
 
     private static void dx1(int js, int je, int[] rows, int[] ks, int in, int c, float[] v, float[] delta,
                             int batch, int db, float[] dx, int o) {
-      FloatVector a0 = FloatVector.fromArray(S, dx, o);
+      FloatVector a0 = (FloatVector) V.cast(FloatVector.fromArray(S, dx, o));
       for (int j = js; j < je; j++) {
         int d = (rows == null ? j : rows[j]) * batch + db;
-        a0 = FloatVector.fromArray(S, delta, d).fma(FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]), a0);
+        a0 = ((FloatVector) V.cast(FloatVector.fromArray(S, delta, d))).fma(((FloatVector) V.cast(FloatVector.broadcast(S, v[ks == null ? j * in + c : ks[j]]))), a0);
       }
       ((FloatVector) V.cast(a0)).intoArray(dx, o);
     }
