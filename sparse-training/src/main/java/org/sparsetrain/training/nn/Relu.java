@@ -1,6 +1,7 @@
 package org.sparsetrain.training.nn;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.Vector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -42,12 +43,14 @@ final class Relu {
   /** The Vector API loops; referenced only when {@link Kernels#VECTOR} is true. Return where the tail starts. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** The vector class, asserted on the loads: see {@code Kernels.Vec.V}. */
+    static final Class<? extends Vector<Float>> V = S.vectorType();
 
     static int forward(float[] a, int o, int n) {
       FloatVector zero = FloatVector.zero(S);
       int i = 0;
       for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-        FloatVector v = FloatVector.fromArray(S, a, o + i);
+        FloatVector v = (FloatVector) V.cast(FloatVector.fromArray(S, a, o + i));
         v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(a, o + i);
       }
       return i;
@@ -57,8 +60,8 @@ final class Relu {
       FloatVector zero = FloatVector.zero(S);
       int i = 0;
       for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-        FloatVector d = FloatVector.fromArray(S, delta, dOff + i);
-        d.blend(zero, FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.LE, 0f)).intoArray(delta, dOff + i);
+        FloatVector d = (FloatVector) V.cast(FloatVector.fromArray(S, delta, dOff + i));
+        d.blend(zero, ((FloatVector) V.cast(FloatVector.fromArray(S, y, yo + i))).compare(VectorOperators.LE, 0f)).intoArray(delta, dOff + i);
       }
       return i;
     }
