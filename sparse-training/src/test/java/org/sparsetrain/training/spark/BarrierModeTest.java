@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,14 +46,7 @@ class BarrierModeTest {
   static void start() {
     spark = SparkSession.builder().config(SparkTestSupport.conf("local[3,2]", "BarrierModeTest")).getOrCreate();
     sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    sc.sc().addSparkListener(new SparkListener() {
-      @Override
-      public void onJobStart(SparkListenerJobStart e) {
-        synchronized (descriptions) {
-          descriptions.add(String.valueOf(e.properties().getProperty("spark.job.description")));
-        }
-      }
-    });
+    SparkTestSupport.recordJobDescriptions(sc.sc(), descriptions);
   }
 
   @AfterAll

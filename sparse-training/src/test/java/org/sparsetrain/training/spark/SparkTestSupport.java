@@ -43,6 +43,18 @@ final class SparkTestSupport {
         .set("spark.driver.host", "127.0.0.1");
   }
 
+  /** Adds the description of every job {@code sc} starts to {@code into} (guarded by {@code into}). */
+  static void recordJobDescriptions(org.apache.spark.SparkContext sc, java.util.List<String> into) {
+    sc.addSparkListener(new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
+        synchronized (into) {
+          into.add(String.valueOf(e.properties().getProperty("spark.job.description")));
+        }
+      }
+    });
+  }
+
   /** For local-cluster: executors in their own JVMs need a Spark home and the test class path. */
   static SparkConf clusterConf(String app) {
     String home = System.getenv("SPARK_HOME");
