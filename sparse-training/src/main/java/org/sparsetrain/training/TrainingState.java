@@ -19,6 +19,7 @@ public final class TrainingState implements CompletedStep {
   private final Network network;
   private final OptimizerState optimizer;
   private final SparsityMethod method;
+  private final StepRule rule;
   private final LearningRate learningRate;
   private final long seed;
   private final long totalSteps;
@@ -30,6 +31,7 @@ public final class TrainingState implements CompletedStep {
     this.network = network;
     this.optimizer = optimizer;
     this.method = method;
+    this.rule = new StepRule(method);
     this.learningRate = lr;
     this.seed = seed;
     this.totalSteps = totalSteps;
@@ -75,7 +77,6 @@ public final class TrainingState implements CompletedStep {
   public double[] finishStep(float[] grad, ParameterLayout layout, InactiveGradientSource inactive) {
     long t = step + 1;
     MaskUpdateContext ctx = context(grad, layout, inactive);
-    StepRule rule = new StepRule(method);
     method.adjustGradient(t, ctx);
     if (rule.appliesOptimizer(t)) {
       optimizer.apply(network, grad, layout, learningRate.at(t));

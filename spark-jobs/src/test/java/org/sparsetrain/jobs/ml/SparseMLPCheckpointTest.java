@@ -10,21 +10,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,21 +64,9 @@ class SparseMLPCheckpointTest {
     spark.stop();
   }
 
-  /** Four Gaussian blobs in 6 dimensions, labels 0..3. */
+  /** SparseMLPClassifierTest's four Gaussian blobs, cached. */
   static Dataset<Row> blobs(int rows, long seed) {
-    Random r = new Random(seed);
-    List<Row> out = new ArrayList<>();
-    for (int i = 0; i < rows; i++) {
-      int c = i % 4;
-      double[] x = new double[6];
-      for (int f = 0; f < 6; f++) {
-        x[f] = r.nextGaussian() * 0.5 + (f % 4 == c ? 3.0 : 0.0);
-      }
-      out.add(RowFactory.create(Vectors.dense(x), (double) c));
-    }
-    StructType schema = new StructType().add("features", SQLDataTypes.VectorType(), false)
-        .add("label", DataTypes.DoubleType, false);
-    return spark.createDataFrame(out, schema).repartition(2).cache();
+    return SparseMLPClassifierTest.blobs(spark, rows, seed).cache();
   }
 
   static SparseMLPClassifier classifier() {

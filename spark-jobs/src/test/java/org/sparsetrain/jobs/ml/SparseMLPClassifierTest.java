@@ -80,6 +80,11 @@ class SparseMLPClassifierTest {
 
   /** Four Gaussian blobs in 6 dimensions, labels 0..3: learnable by any sensible classifier. */
   static Dataset<Row> blobs(int rows, long seed) {
+    return blobs(spark, rows, seed);
+  }
+
+  /** The same blobs in {@code session}. */
+  static Dataset<Row> blobs(SparkSession session, int rows, long seed) {
     Random r = new Random(seed);
     List<Row> out = new ArrayList<>();
     for (int i = 0; i < rows; i++) {
@@ -92,7 +97,7 @@ class SparseMLPClassifierTest {
     }
     StructType schema = new StructType().add("features", SQLDataTypes.VectorType(), false)
         .add("label", DataTypes.DoubleType, false);
-    return spark.createDataFrame(out, schema).repartition(2);
+    return session.createDataFrame(out, schema).repartition(2);
   }
 
   static double accuracy(Dataset<Row> predictions) {
